@@ -1,0 +1,64 @@
+"""Load the rule data for a batch of claims: four queries whatever the batch size.
+
+Only the NCCI pairs among the batch's own codes are read (an index lookup into the full table of about
+a million pairs), so a worker never holds the whole table in memory and never queries per claim.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from claims.models import INACTIVE, ClaimLine, MueEdit, NcciPtpEdit, PayerRule
+from claims.scrub.base import CodeIndex, MueLimit, PayerRuleData, PtpEdit, RuleData
+from claims.snapshot import ClaimSnap
+
+
+def default_code_index() -> CodeIndex | None:
+    """`coding.codesets.code_index` (the code-set contract), or None until the coding app provides it."""
+    try:
+        from coding.codesets import code_index
+    except ImportError:
+        return None
+
+    def lookup(system: str, on: dt.date) -> Mapping[str, Any]:
+        return code_index(system=system, on=on)
+
+    return lookup
+
+
+_DEFAULT: Any = object()
+
+
+def rule_data_for(snaps: Iterable[ClaimSnap], *, today: dt.date, code_index: CodeIndex | None = _DEFAULT) -> RuleData:
+    snaps = list(snaps)
+    codes = sorted({line.code for s in snaps for line in s.lines})
+    ptp: dict[tuple[str, str], list[PtpEdit]] = defaultdict(list)
+    if len(codes) > 1:
+        for c1, c2, eff, dele, mi, why in NcciPtpEdit.objects.filter(column1__in=codes, column2__in=codes).values_list(
+                "column1", "column2", "effective_date", "deletion_date", "modifier_indicator", "rationale"):
+            ptp[(c1, c2)].append(PtpEdit(c1, c2, eff, dele, mi, why))
+    mue = {code: MueLimit(code, value, not ind.strip().startswith("1"), why) for code, value, ind, why in
+           MueEdit.objects.filter(code__in=codes).values_list("code", "mue_value", "adjudication_indicator", "rationale")}
+    payer_rules: dict[int, list[PayerRuleData]] = defaultdict(list)
+    payers = {s.payer_pk for s in snaps}
+    for payer_id, kind, value, severity, message in PayerRule.objects.filter(payer_id__in=payers, is_active=True).values_list(
+            "payer_id", "kind", "value", "severity", "message"):
+        payer_rules[payer_id].append(PayerRuleData(kind, value, severity, message))
+    billed: dict[tuple[int, dt.date, str, int, int], set[int]] = defaultdict(set)
+    patients = {s.patient_pk for s in snaps}
+    rows = (ClaimLine.objects.filter(claim__patient_id__in=patients).exclude(claim__status__in=INACTIVE)
+            .exclude(claim__frequency="8").values_list("claim__patient_id", "date_of_service", "code",
+                                                       "claim__rendering_provider_id", "claim__payer_id", "claim_id"))
+    for patient, day, code, provider, payer, claim_id in rows:
+        billed[(patient, day, code, provider, payer)].add(claim_id)
+    return RuleData(
+        today=today,
+        code_index=default_code_index() if code_index is _DEFAULT else code_index,
+        ptp={k: tuple(sorted(v, key=lambda e: e.effective, reverse=True)) for k, v in ptp.items()},
+        mue=mue,
+        payer_rules={k: tuple(v) for k, v in payer_rules.items()},
+        billed={k: frozenset(v) for k, v in billed.items()},
+    )

@@ -1,0 +1,337 @@
+"""Read claim acknowledgements (277CA, 005010X214) and claim status responses (277, 005010X212).
+
+Both become the same models: one `ClaimStatusIn` per claim (TRN02 = our patient control number) with its
+STC statuses (category, status and entity codes, action code, amounts, the payer's free text), the
+payer's claim number (REF*1K), the clearinghouse trace (REF*D9) and line-level statuses (REF*FJ = our
+line control number).
+
+- 277CA: pyx12 validates the file against the X214 guide (`validate=True`); x12sdk has no 277CA model,
+  so we walk the segments ourselves.
+- 277: x12sdk reads it into its pydantic models (its X212 model keeps every STC element, the REFs and the
+  service lines, which is all we need); we map those models onto ours. pyx12 ships no 005010X212 map.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from claims.x12.segments import Interchange, Segment, X12SyntaxError, parse_interchange
+
+ACCEPTED_CATEGORIES = frozenset({"A1", "A2", "A5"})
+REJECTED_CATEGORIES = frozenset({"A3", "A4", "A6", "A7", "A8"})
+FINAL_CATEGORIES = frozenset({"F0", "F1", "F2", "F3", "F3F", "F3N", "F4"})
+PENDING_CATEGORIES = frozenset({"P0", "P1", "P2", "P3", "P4", "P5"})
+# What an entity identifier in STC01-3 names, and where that is in our 837P (loop, segment, claim field).
+ENTITY_POINTERS: dict[str, tuple[str, str, str]] = {
+    "85": ("2010AA", "NM1*85", "billing_npi"),
+    "82": ("2310B", "NM1*82", "rendering_npi"),
+    "77": ("2310C", "NM1*77", "facility"),
+    "DN": ("2310A", "NM1*DN", "referring_provider_npi"),
+    "IL": ("2010BA", "NM1*IL", "member_id"),
+    "QC": ("2010CA", "NM1*QC", "relationship"),
+    "PR": ("2010BB", "NM1*PR", "payer"),
+    "41": ("1000A", "NM1*41", ""),
+    "40": ("1000B", "NM1*40", ""),
+}
+# Claim status codes that name one data element of the claim: loop, segment, claim field.
+STATUS_POINTERS: dict[str, tuple[str, str, str]] = {
+    "562": ("", "NM109", ""),  # an NPI: the entity says whose
+    "164": ("2010BA", "NM109", "member_id"),
+    "163": ("2000B", "SBR03", "group_number"),
+    "156": ("2000C", "PAT01", "relationship"),
+    "158": ("2010BA", "DMG02", "subscriber_date_of_birth"),
+    "187": ("2400", "DTP*472", "date_of_service"),
+    "254": ("2300", "HI01", "diagnosis_codes"),
+    "255": ("2300", "HI", "diagnosis_codes"),
+    "453": ("2400", "SV101-3", "modifiers"),
+    "454": ("2400", "SV101-2", "code"),
+    "252": ("2300", "REF*G1", "prior_authorization"),
+    "145": ("2300", "CLM06", ""),
+}
+
+
+class Status(BaseModel):
+    category: str  # STC01-1 (A1, A2, A7, F1, P1 …)
+    status: str = ""  # STC01-2 claim status code
+    entity: str = ""  # STC01-3 entity identifier
+    effective_date: dt.date | None = None
+    action_code: str = ""  # STC03: WQ accepted, U rejected (277CA)
+    charge: Decimal | None = None
+    paid: Decimal | None = None
+    finalized_date: dt.date | None = None
+    check_number: str = ""
+    text: str = ""  # STC12 free-form message
+    more: list[tuple[str, str, str]] = Field(default_factory=list)  # STC10 / STC11 composites
+
+    @property
+    def accepted(self) -> bool:
+        return self.category in ACCEPTED_CATEGORIES or self.action_code == "WQ"
+
+    @property
+    def rejected(self) -> bool:
+        return self.category in REJECTED_CATEGORIES or self.action_code == "U"
+
+    def pointer(self) -> tuple[str, str, str]:
+        """(loop, segment, claim field) of our 837P this status points at, as far as the codes say."""
+        entity = ENTITY_POINTERS.get(self.entity)
+        by_status = STATUS_POINTERS.get(self.status)
+        if by_status and by_status[0]:
+            return by_status
+        if entity:
+            segment = entity[1] + (f" {by_status[1]}" if by_status else "")
+            return entity[0], segment, entity[2]
+        return by_status or ("", "", "")
+
+
+class LineStatusIn(BaseModel):
+    line_control_number: str = ""
+    code: str = ""
+    modifiers: list[str] = Field(default_factory=list)
+    charge: Decimal | None = None
+    service_date: dt.date | None = None
+    statuses: list[Status] = Field(default_factory=list)
+
+
+class ClaimStatusIn(BaseModel):
+    pcn: str  # TRN02
+    payer_claim_number: str = ""  # REF*1K
+    clearinghouse_trace: str = ""  # REF*D9
+    patient_last_name: str = ""
+    patient_first_name: str = ""
+    member_id: str = ""
+    provider_npi: str = ""
+    service_from: dt.date | None = None
+    service_to: dt.date | None = None
+    statuses: list[Status] = Field(default_factory=list)
+    lines: list[LineStatusIn] = Field(default_factory=list)
+
+    @property
+    def primary(self) -> Status:
+        return self.statuses[0]
+
+
+class StatusReport(BaseModel):
+    kind: str  # 277ca | 277
+    sender_id: str
+    control_number: str
+    payer_name: str = ""
+    payer_id: str = ""
+    receipt_date: dt.date | None = None
+    claims: list[ClaimStatusIn] = Field(default_factory=list)
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value or "").strip()
+    if len(text) >= 8 and text[:8].isdigit():
+        try:
+            return dt.datetime.strptime(text[:8], "%Y%m%d").date()
+        except ValueError:
+            return None
+    return None
+
+
+def _money(value: Any) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def _composite(text: str, sep: str) -> tuple[str, str, str]:
+    parts = [*(text or "").split(sep), "", "", ""]
+    return parts[0].strip(), parts[1].strip(), parts[2].strip()
+
+
+def _status(values: dict[str, Any], sep: str) -> Status:
+    cat, code, entity = _composite(values.get("s1") or "", sep)
+    if not cat:
+        raise X12SyntaxError("an STC segment has no status category code (STC01-1)")
+    more = [_composite(values[k], sep) for k in ("s2", "s3") if values.get(k)]
+    return Status(category=cat, status=code, entity=entity, effective_date=_date(values.get("date")),
+                  action_code=values.get("action") or "", charge=_money(values.get("charge")),
+                  paid=_money(values.get("paid")), finalized_date=_date(values.get("final")),
+                  check_number=values.get("check") or "", text=values.get("text") or "", more=more)
+
+
+def _stc(seg: Segment, sep: str) -> Status:
+    return _status({"s1": seg.get(1), "date": seg.get(2), "action": seg.get(3), "charge": seg.get(4),
+                    "paid": seg.get(5), "final": seg.get(6), "check": seg.get(9), "s2": seg.get(10),
+                    "s3": seg.get(11), "text": seg.get(12)}, sep)
+
+
+# --- 277CA (X214): our own walk over the segments ------------------------------------------------------
+def read_277ca_segments(ix: Interchange) -> StatusReport:
+    sep = ix.component
+    report = StatusReport(kind="277ca", sender_id=ix.sender_id, control_number=ix.control_number)
+    level = ""
+    claim: ClaimStatusIn | None = None
+    line: LineStatusIn | None = None
+    patient: tuple[str, str, str] = ("", "", "")
+    provider_npi = ""
+    for seg in ix.segments:
+        sid = seg.id
+        if sid == "HL":
+            level = seg.get(3)
+            claim, line = None, None
+        elif sid == "NM1":
+            entity = seg.get(1)
+            if entity == "PR" and level == "20":
+                report.payer_name, report.payer_id = seg.get(3), seg.get(9)
+            elif entity == "85":
+                provider_npi = seg.get(9)
+            elif entity == "QC":
+                patient = (seg.get(3), seg.get(4), seg.get(9))
+        elif sid == "DTP" and level == "20" and seg.get(1) == "050":
+            report.receipt_date = _date(seg.get(3))
+        elif sid == "TRN" and level == "PT":
+            claim = ClaimStatusIn(pcn=seg.get(2).strip(), patient_last_name=patient[0], patient_first_name=patient[1],
+                                  member_id=patient[2], provider_npi=provider_npi)
+            report.claims.append(claim)
+            line = None
+        elif sid == "STC" and claim is not None:
+            (line.statuses if line is not None else claim.statuses).append(_stc(seg, sep))
+        elif sid == "REF" and claim is not None:
+            qual, value = seg.get(1), seg.get(2).strip()
+            if qual == "FJ" and line is not None:
+                line.line_control_number = value
+            elif qual == "1K":
+                claim.payer_claim_number = value
+            elif qual == "D9":
+                claim.clearinghouse_trace = value
+        elif sid == "DTP" and claim is not None and seg.get(1) == "472":
+            start, _, end = seg.get(3).partition("-")
+            if line is not None:
+                line.service_date = _date(start)
+            else:
+                claim.service_from, claim.service_to = _date(start), _date(end or start)
+        elif sid == "SVC" and claim is not None:
+            proc = seg.get(1).split(sep)
+            line = LineStatusIn(code=proc[1] if len(proc) > 1 else "", modifiers=[m for m in proc[2:6] if m],
+                                charge=_money(seg.get(2)))
+            claim.lines.append(line)
+    for c in report.claims:
+        if not c.statuses:
+            raise X12SyntaxError(f"claim {c.pcn}: no STC status in the 277CA")
+        if not c.pcn:
+            raise X12SyntaxError("a claim in the 277CA has no trace number (TRN02)")
+    return report
+
+
+def read_277ca(raw: bytes | str, *, validate: bool = True) -> StatusReport:
+    ix = parse_interchange(raw)
+    if ix.transaction_type != "277" or "X214" not in ix.version:
+        raise X12SyntaxError(f"not a 277CA (005010X214): ST {ix.transaction_type or 'missing'}, GS08 {ix.version or 'missing'}")
+    if validate:
+        from claims.x12.validate import validate_x12
+
+        verdict = validate_x12(raw.decode("latin-1") if isinstance(raw, bytes) else raw)
+        if not verdict:
+            raise X12SyntaxError("the 277CA does not follow its implementation guide (pyx12): "
+                                 + "; ".join(verdict.errors[:5] or ["not valid"]))
+    return read_277ca_segments(ix)
+
+
+# --- 277 (X212): x12sdk's models ---------------------------------------------------------------------
+def _walk(node: Any, found: list[dict[str, Any]], person: dict[str, str], provider: dict[str, str]) -> None:
+    if isinstance(node, dict):
+        nm1 = (node.get("loop_2100d") or node.get("loop_2100e") or {}).get("nm1_segment") if any(
+            k in node for k in ("loop_2100d", "loop_2100e")) else None
+        if nm1:
+            person = {"last": nm1.get("name_last_or_organization_name") or "", "first": nm1.get("name_first") or "",
+                      "id": nm1.get("identification_code") or person.get("id", "")}
+        nm1c = (node.get("loop_2100c") or {}).get("nm1_segment") if "loop_2100c" in node else None
+        if nm1c:
+            provider = {"npi": nm1c.get("identification_code") or ""}
+        for key in ("loop_2200d", "loop_2200e"):
+            for claim in node.get(key) or []:
+                found.append({"claim": claim, "person": dict(person), "provider": dict(provider)})
+        for key, value in node.items():
+            if key not in ("loop_2200d", "loop_2200e"):
+                _walk(value, found, person, provider)
+    elif isinstance(node, list):
+        for item in node:
+            _walk(item, found, person, provider)
+
+
+def _sdk_status(stc: dict[str, Any], sep: str) -> Status:
+    return _status({"s1": stc.get("health_care_claim_status_1"), "date": stc.get("status_effective_date"),
+                    "action": stc.get("action_code"), "charge": stc.get("total_claim_charge_amount"),
+                    "paid": stc.get("claim_payment_amount"), "final": stc.get("adjudication_finalized_date"),
+                    "check": stc.get("remittance_trace_number"), "s2": stc.get("health_care_claim_status_2"),
+                    "s3": stc.get("health_care_claim_status_3"), "text": stc.get("free_form_message_text")}, sep)
+
+
+def read_277(raw: bytes | str) -> StatusReport:
+    """A 277 claim status response (X212) read with x12sdk; raises `X12SyntaxError` when it cannot be read."""
+    ix = parse_interchange(raw)
+    if ix.transaction_type != "277" or "X212" not in ix.version:
+        raise X12SyntaxError(f"not a 277 status response (005010X212): ST {ix.transaction_type or 'missing'}, "
+                             f"GS08 {ix.version or 'missing'}")
+    from x12sdk.io import X12ModelReader
+
+    text = raw.decode("latin-1") if isinstance(raw, bytes) else raw
+    sep = ix.component
+    report = StatusReport(kind="277", sender_id=ix.sender_id, control_number=ix.control_number)
+    try:
+        with X12ModelReader(text) as reader:
+            models = list(reader.models())
+    except Exception as exc:  # x12sdk raises pydantic ValidationError, ValueError, KeyError… on bad input
+        raise X12SyntaxError(f"the 277 does not follow its implementation guide (x12sdk): {str(exc)[:400]}") from exc
+    for model in models:
+        data = model.model_dump(exclude_none=True)
+        for source in data.get("loop_2000a", []):
+            payer = (source.get("loop_2100a") or {}).get("nm1_segment") or {}
+            report.payer_name = payer.get("name_last_or_organization_name", report.payer_name)
+            report.payer_id = payer.get("identification_code", report.payer_id)
+        found: list[dict[str, Any]] = []
+        _walk(data, found, {}, {})
+        for item in found:
+            c = item["claim"]
+            claim = ClaimStatusIn(pcn=str((c.get("trn_segment") or {}).get("reference_identification_1") or "").strip(),
+                                  patient_last_name=item["person"].get("last", ""),
+                                  patient_first_name=item["person"].get("first", ""),
+                                  member_id=item["person"].get("id", ""), provider_npi=item["provider"].get("npi", ""),
+                                  statuses=[_sdk_status(s, sep) for s in c.get("stc_segment") or []])
+            for ref in c.get("ref_segment") or []:
+                qual, value = ref.get("reference_identification_qualifier"), str(ref.get("reference_identification", ""))
+                if qual == "1K":
+                    claim.payer_claim_number = value
+                elif qual == "D9":
+                    claim.clearinghouse_trace = value
+            dtp = c.get("dtp_segment") or {}
+            period = str(dtp.get("date_time_period") or "")
+            if period:
+                start, _, end = period.partition("-")
+                claim.service_from, claim.service_to = _date(start), _date(end or start)
+            for ln in c.get("loop_2220d") or c.get("loop_2220e") or []:
+                svc = ln.get("svc_segment") or {}
+                proc = str(svc.get("composite_medical_procedure_identifier") or "").split(sep)
+                claim.lines.append(LineStatusIn(
+                    line_control_number=str((ln.get("ref_segment") or {}).get("reference_identification") or ""),
+                    code=proc[1] if len(proc) > 1 else "", modifiers=[m for m in proc[2:6] if m],
+                    charge=_money(svc.get("line_item_charge_amount")),
+                    statuses=[_sdk_status(s, sep) for s in ln.get("stc_segment") or []]))
+            if not claim.pcn or not claim.statuses:
+                raise X12SyntaxError("a claim in the 277 has no trace number (TRN02) or no status (STC)")
+            report.claims.append(claim)
+    if not report.claims:
+        raise X12SyntaxError("the 277 holds no claim status")
+    return report
+
+
+def read_status(raw: bytes | str, *, validate: bool = True) -> StatusReport:
+    """A 277CA or a 277, whichever the file is."""
+    ix = parse_interchange(raw)
+    if "X214" in ix.version:
+        return read_277ca(raw, validate=validate)
+    return read_277(raw)

@@ -1,0 +1,1 @@
+"""FHIR R4: reading Bundles (`reader`) and writing ExplanationOfBenefit, Patient, Coverage and balances (`writer`)."""

@@ -1,0 +1,1 @@
+"""HL7 v2: reading messages (`reader`), acknowledging them (`ack`), and the MLLP transport (`mllp`)."""

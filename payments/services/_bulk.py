@@ -1,0 +1,137 @@
+"""Bulk writes for posting: ids from the table's own sequence, rows through COPY.
+
+An ERA with 15,000 lines writes ~100,000 rows; COPY is several times faster than INSERT … VALUES, and
+statement-level triggers (the ledger's balance summary) still fire once for the whole copy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import io
+import json
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+
+
+class Json:
+    """Marks a value for a jsonb column."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _array_item(value: Any) -> str:
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
+
+
+def _list(value: Sequence[Any]) -> str:
+    if not value:
+        return "{}"
+    return ("{" + ",".join(_array_item(v) for v in value) + "}").translate(_ESCAPES)
+
+
+_FAST: dict[type, Any] = {
+    type(None): lambda v: "\\N",
+    bool: lambda v: "t" if v else "f",
+    int: str,
+    Decimal: str,
+    dt.date: dt.date.isoformat,
+    dt.datetime: dt.datetime.isoformat,
+    str: lambda v: v.translate(_ESCAPES),
+    list: _list,
+    tuple: _list,
+    Json: lambda v: json.dumps(v.value, default=str).translate(_ESCAPES),
+}
+
+
+def _field(value: Any) -> str:
+    fast = _FAST.get(type(value))
+    if fast is not None:
+        return fast(value)  # type: ignore[no-any-return]
+    if isinstance(value, enum.Enum):
+        _FAST[type(value)] = lambda v: _field(v.value)
+        return _field(value.value)
+    for kind in (bool, int, Decimal, dt.datetime, dt.date, str, list, tuple):
+        if isinstance(value, kind):
+            return _FAST[kind](value)  # type: ignore[no-any-return]
+    raise TypeError(f"cannot COPY a {type(value).__name__}")
+
+
+def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """COPY rows into `table` (text format). Returns how many were written."""
+    buf = io.StringIO()
+    n = 0
+    for row in rows:
+        buf.write("\t".join(_field(v) for v in row))
+        buf.write("\n")
+        n += 1
+    if not n:
+        return 0
+    buf.seek(0)
+    with connection.cursor() as cur:
+        quoted = ", ".join('"' + c + '"' for c in columns)
+        cur.cursor.copy_expert(f"COPY {table} ({quoted}) FROM STDIN", buf)
+    return n
+
+
+def text(value: Any) -> str:
+    """A text field for COPY (enums by value, escapes applied)."""
+    if isinstance(value, enum.Enum):
+        value = value.value
+    return str(value).translate(_ESCAPES)
+
+
+def text_array(value: Sequence[Any]) -> str:
+    return _list(value)
+
+
+def copy_lines(table: str, columns: Sequence[str], lines: Iterable[str]) -> int:
+    """COPY rows already formatted as COPY text lines (each ending in a newline)."""
+    buf = io.StringIO()
+    n = 0
+    for line in lines:
+        buf.write(line)
+        n += 1
+    if not n:
+        return 0
+    buf.seek(0)
+    quoted = ", ".join('"' + c + '"' for c in columns)
+    with connection.cursor() as cur:
+        cur.cursor.copy_expert(f"COPY {table} ({quoted}) FROM STDIN", buf)
+    return n
+
+
+class IdPool:
+    """Primary keys handed out from the table's sequence in blocks (one query per block, not per row)."""
+
+    def __init__(self, table: str, block: int = 2000) -> None:
+        self.table, self.block, self.ids = table, block, iter(())
+
+    def __next__(self) -> int:
+        try:
+            return next(self.ids)
+        except StopIteration:
+            self.ids = iter(next_ids(self.table, self.block))
+            return next(self.ids)
+
+    def __iter__(self) -> IdPool:
+        return self
+
+
+def next_ids(table: str, count: int) -> list[int]:
+    """`count` fresh primary keys from the table's identity sequence."""
+    if count <= 0:
+        return []
+    with connection.cursor() as cur:
+        cur.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count])
+        return [row[0] for row in cur.fetchall()]

@@ -1,0 +1,98 @@
+"""API twins of the cross-cutting pages: audit trail and jobs."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from rcm import tenancy
+from rcm.audit import access_log_for, change_events_for
+from rcm.jobs import job_enqueue
+from rcm.models import AccessLog, Job
+from rcm.roles import Perm
+
+
+class AccessLogSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AccessLog
+        fields = ["id", "practice", "username", "action", "object_type", "object_ids", "patient_ids", "path", "via", "ip", "at"]
+
+
+class ChangeEventSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    model = serializers.CharField()
+    object_id = serializers.IntegerField()
+    event = serializers.CharField()
+    user = serializers.CharField()
+    url = serializers.CharField()
+    data = serializers.DictField()
+
+
+class JobSerializer(serializers.ModelSerializer):
+    percent = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Job
+        fields = ["id", "practice", "kind", "status", "total", "done", "percent", "result", "error", "created_at",
+                  "started_at", "finished_at"]
+
+
+@extend_schema(responses=AccessLogSerializer(many=True),
+               parameters=[OpenApiParameter("practice", int), OpenApiParameter("user", str), OpenApiParameter("patient", int)])
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def access_log_api(request: Request) -> Response:
+    """Who viewed or exported PHI (managers and admins)."""
+    practice_id = tenancy.active_practice_for(request, Perm.MANAGE)
+    qs = access_log_for(practice_ids=[practice_id])
+    if request.query_params.get("user"):
+        qs = qs.filter(username=request.query_params["user"])
+    patient = request.query_params.get("patient", "")
+    if patient.isdigit():
+        qs = qs.filter(patient_ids__contains=[int(patient)])
+    paginator = PageNumberPagination()
+    page = paginator.paginate_queryset(qs, request)
+    return paginator.get_paginated_response(AccessLogSerializer(page, many=True).data)
+
+
+@extend_schema(responses=ChangeEventSerializer(many=True),
+               parameters=[OpenApiParameter("practice", int), OpenApiParameter("model", str), OpenApiParameter("object", int)])
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def change_log_api(request: Request) -> Response:
+    """Changes to PHI records (insert, update, delete), recorded by database triggers."""
+    practice_id = tenancy.active_practice_for(request, Perm.MANAGE)
+    obj = request.query_params.get("object", "")
+    events = change_events_for(practice_ids=[practice_id], model=request.query_params.get("model"),
+                               obj_id=int(obj) if obj.isdigit() else None)
+    return Response(ChangeEventSerializer(events, many=True).data)
+
+
+@extend_schema(responses=JobSerializer)
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def job_detail_api(request: Request, pk: int) -> Response:
+    job = tenancy.get_scoped_or_404(Job.objects.exclude(practice=None), request.user, Perm.VIEW_PHI, pk=pk)
+    return Response(JobSerializer(job).data)
+
+
+class PingSerializer(serializers.Serializer):
+    message = serializers.CharField(max_length=100, required=False, default="pong")
+
+
+@extend_schema(request=PingSerializer, responses={202: JobSerializer})
+@api_view(["POST"])
+@permission_classes([IsAuthenticated])
+def job_ping_api(request: Request) -> Response:
+    """Enqueue a no-op job: proves the web -> broker -> worker -> database path end to end."""
+    practice_id = tenancy.active_practice_for(request, Perm.VIEW_PHI)
+    body = PingSerializer(data=request.data)
+    body.is_valid(raise_exception=True)
+    job = job_enqueue(kind="ping", practice_id=practice_id, params={"message": body.validated_data["message"]},
+                      user=request.user)
+    return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
