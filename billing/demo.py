@@ -131,6 +131,12 @@ def _chunks(items: list[Any], size: int = BATCH) -> Iterator[list[Any]]:
         yield items[i:i + size]
 
 
+# Every sign-in needs a second factor; the demo logins share this TOTP key (printed by `demo`/`seed_demo`;
+# `manage.py demo_code` prints the current code). Base32, as authenticator apps take it.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 - printed on purpose: demo logins only
+DEMO_SYSADMIN = "sysadmin"  # the Django admin account: staff, no practice role (admin accounts are separate)
+
+
 def demo_users() -> dict[str, Any]:
     User = get_user_model()
     users = {}
@@ -138,10 +144,29 @@ def demo_users() -> dict[str, Any]:
         user, created = User.objects.get_or_create(username=username, defaults={"first_name": first, "last_name": last})
         if created:
             user.set_password(DEMO_PASSWORD)
-            user.is_staff = username == "admin"
             user.save()
         users[username] = user
+    demo_security_setup()
     return users
+
+
+def demo_security_setup() -> None:
+    """The platform admin account and a known TOTP device for every demo login (idempotent)."""
+    import base64
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    User = get_user_model()
+    sysadmin, created = User.objects.get_or_create(username=DEMO_SYSADMIN, defaults={
+        "first_name": "Sam", "last_name": "Sysadmin", "is_staff": True, "is_superuser": True})
+    if created:
+        sysadmin.set_password(DEMO_PASSWORD)
+        sysadmin.save()
+    # a demo database from before admin accounts were separated had `admin` as staff: it is a practice user
+    User.objects.filter(username__in=[u for u, *_ in DEMO_USERS]).update(is_staff=False, is_superuser=False)
+    key = base64.b32decode(DEMO_TOTP_SECRET).hex()
+    for user in User.objects.filter(username__in=[u for u, *_ in DEMO_USERS] + [DEMO_SYSADMIN]):
+        TOTPDevice.objects.get_or_create(user=user, name="demo authenticator", defaults={"key": key, "confirmed": True})
 
 
 def _practice(rng: random.Random, name: str) -> Practice:

@@ -244,6 +244,14 @@ class ClaimViewSet(PracticeScopedViewSet):
                                       frequency=body.validated_data["frequency"], original_claim=claim, user=request.user)
         return Response(ClaimSerializer(self.get_queryset().get(pk=new.pk)).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+                   parameters=[OpenApiParameter("red", bool, description="text only, for the red pre-printed form")])
+    @action(detail=True, methods=["get"])
+    def cms1500(self, request: Request, pk: str | None = None) -> HttpResponse:
+        """The claim on a CMS-1500 (02/12) paper form."""
+        claim = tenancy.get_scoped_or_404(_printable_claims(), request.user, Perm.BILL, pk=pk)
+        return _cms1500_response(request, [claim], f"CMS1500-{claim.pcn}")
+
 
 class BulkSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=["scrub", "queue", "export_837"])
@@ -330,6 +338,36 @@ class X12BatchViewSet(PracticeScopedViewSet):
         response = HttpResponse(X12Batch.objects.get(pk=batch.pk).content, content_type="application/edi-x12")
         response["Content-Disposition"] = f'attachment; filename="{batch.filename}"'
         return response
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+                   parameters=[OpenApiParameter("red", bool, description="text only, for the red pre-printed form")])
+    @action(detail=True, methods=["get"])
+    def cms1500(self, request: Request, pk: str | None = None) -> HttpResponse:
+        """Every claim of the file on CMS-1500 (02/12) paper forms."""
+        batch = self.get_object()
+        claims = list(_printable_claims().filter(batch=batch).order_by("pk"))
+        if not claims:
+            raise exceptions.NotFound("This file holds no claims.")
+        return _cms1500_response(request, claims, f"CMS1500-batch-{batch.control_number}")
+
+
+def _printable_claims() -> Any:
+    return Claim.objects.select_related("patient", "payer", "rendering_provider", "facility", "coverage", "practice",
+                                        "original_claim")
+
+
+def _cms1500_response(request: Request, claims: list[Claim], name: str) -> HttpResponse:
+    from claims.paper.cms1500 import cms1500_pdf
+    from rcm.audit import access_record
+
+    red = str(request.query_params.get("red", "")).lower() in ("1", "true")
+    pdf = cms1500_pdf([(c, list(c.lines.order_by("line_number"))) for c in claims], red_form=red)
+    access_record(user=request.user, practice_id=claims[0].practice_id, object_type="claim",
+                  object_ids=[c.pk for c in claims], patient_ids=[c.patient_id for c in claims], action="export",
+                  request=request, via="api")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{name}{"-red" if red else ""}.pdf"'
+    return response
 
 
 class PayerRuleSerializer(PracticeOwnedSerializer):

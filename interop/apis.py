@@ -28,6 +28,7 @@ from rcm import tenancy
 from rcm.api import PracticeOwnedSerializer, PracticeScopedViewSet, ScopedRelatedField
 from rcm.audit import access_record
 from rcm.roles import Perm
+from rcm.uploads import body_read, upload_read
 
 PRACTICE = OpenApiParameter("practice", int, description="Practice to import into (default: your active practice)")
 FHIR_JSON = "application/fhir+json"
@@ -39,7 +40,7 @@ class RawParser(parsers.BaseParser):
     media_type = "*/*"
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> bytes:
-        return stream.read() if stream is not None else b""
+        return body_read(stream, kind="hl7_or_fhir")
 
 
 def _practice(request: Request, perm: Perm = Perm.BILL) -> int:
@@ -300,10 +301,10 @@ class CsvImportViewSet(PracticeScopedViewSet):
         upload = CsvUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         practice_id = _practice(request)
+        content, name = upload_read(upload.validated_data["file"], kind="csv", request=request)
         try:
             imp = csv_import.csv_import_create(practice_id=practice_id, kind=upload.validated_data["kind"],
-                                               filename=upload.validated_data["file"].name,
-                                               content=upload.validated_data["file"].read(), user=request.user)
+                                               filename=name, content=content, user=request.user)
         except csv_import.CsvFileError as exc:
             raise ValidationError({"file": str(exc)}) from exc
         return Response(CsvImportSerializer(imp).data, status=status.HTTP_201_CREATED)

@@ -29,6 +29,7 @@ from rcm.audit import access_record
 from rcm.exports import FORMATS, export_response
 from rcm.models import Job
 from rcm.roles import Perm
+from rcm.uploads import UploadRefused, upload_read
 
 
 def _log_messages(request: HttpRequest, practice_id: int, items: list[InboundMessage], action: str = "list") -> None:
@@ -64,12 +65,15 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def upload(request: HttpRequest) -> HttpResponse:
     practice_id = tenancy.active_practice_for(request, Perm.BILL)
     form = UploadForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, "Choose at least one file.")
+    try:
+        chosen = (form.cleaned_data["files"] if form.is_valid() else None) or [None]  # None: say why it is missing
+        checked = [upload_read(f, kind="hl7_or_fhir", request=request)[::-1] for f in chosen]
+    except UploadRefused as exc:
+        messages.error(request, " ".join(exc.messages))
         return redirect("interop:inbox")
     with transaction.atomic():
         job, problems = files.files_import(practice_id=practice_id, channel=Channel.UPLOAD, user=request.user,
-                                           files=[(f.name, f.read()) for f in form.cleaned_data["files"]])
+                                           files=checked)
     for problem in problems:
         messages.error(request, problem)
     if job is None:
@@ -139,12 +143,12 @@ def csv_list(request: HttpRequest) -> HttpResponse:
     practice_id = tenancy.active_practice_for(request, Perm.BILL)
     form = CsvUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload_file = form.cleaned_data["file"]
         try:
+            content, name = upload_read(form.cleaned_data["file"], kind="csv", request=request)
             imp = csv_import.csv_import_create(practice_id=practice_id, kind=form.cleaned_data["kind"],
-                                               filename=upload_file.name, content=upload_file.read(), user=request.user)
-        except csv_import.CsvFileError as exc:
-            form.add_error("file", str(exc))
+                                               filename=name, content=content, user=request.user)
+        except (csv_import.CsvFileError, UploadRefused) as exc:
+            form.add_error("file", " ".join(getattr(exc, "messages", None) or [str(exc)]))
         else:
             return redirect("interop:csv_detail", pk=imp.pk)
     imports = selectors.csv_imports_for(practice_id=practice_id)[:20]

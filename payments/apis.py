@@ -44,8 +44,10 @@ from rcm import tenancy
 from rcm.api import PracticeScopedViewSet
 from rcm.apis import JobSerializer
 from rcm.audit import access_record
+from rcm.idempotency import idempotent
 from rcm.jobs import job_enqueue
 from rcm.roles import Perm
+from rcm.uploads import refusal_for, text_check, upload_read
 
 
 # --- ERAs ---------------------------------------------------------------------------------------------
@@ -141,15 +143,19 @@ class RemittanceViewSet(PracticeScopedViewSet):
     @extend_schema(request=EraUploadSerializer, responses={202: JobSerializer, 200: ImportResultSerializer,
                                                            201: ImportResultSerializer},
                    parameters=[OpenApiParameter("practice", int)])
+    @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         practice_id = tenancy.active_practice_for(request, Perm.BILL)
         body = EraUploadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         upload = body.validated_data.get("file")
-        content = upload.read() if upload else body.validated_data.get("content", "").encode("latin-1")
-        if not content:
+        if upload is None and not body.validated_data.get("content") and not refusal_for(request):
             raise exceptions.ValidationError({"file": "Send the 835 as `file` or `content`."})
-        name = upload.name if upload else body.validated_data["filename"]
+        if upload is not None or refusal_for(request):
+            content, name = upload_read(upload, kind="x12", request=request)
+        else:
+            content = text_check(body.validated_data["content"].encode("latin-1", "replace"), kind="x12")
+            name = body.validated_data["filename"]
         if body.validated_data["wait"]:
             result = era_services.era_import(practice_id=practice_id, content=content, filename=name, source="api",
                                              user=request.user)
@@ -207,6 +213,7 @@ class RemitExceptionViewSet(PracticeScopedViewSet):
 
     @extend_schema(request=ResolveSerializer, responses=RemitExceptionSerializer)
     @action(detail=True, methods=["post"])
+    @idempotent
     def resolve(self, request: Request, pk: str | None = None) -> Response:
         exc = self.get_object()
         body = ResolveSerializer(data=request.data)
@@ -369,6 +376,7 @@ class PaymentBatchViewSet(PracticeScopedViewSet):
 
     @extend_schema(request=PaymentInSerializer, responses={201: PaymentSerializer})
     @action(detail=True, methods=["post"])
+    @idempotent
     def payments(self, request: Request, pk: str | None = None) -> Response:
         batch = self.get_object()
         body = PaymentInSerializer(data=request.data)
@@ -386,6 +394,7 @@ class PaymentBatchViewSet(PracticeScopedViewSet):
 
     @extend_schema(request=None, responses=BatchSerializer)
     @action(detail=True, methods=["post"])
+    @idempotent
     def commit(self, request: Request, pk: str | None = None) -> Response:
         batch = manual.batch_commit(batch=self.get_object(), user=request.user)
         return Response(BatchSerializer(self.get_queryset().get(pk=batch.pk)).data)
@@ -426,6 +435,7 @@ class CreditViewSet(PracticeScopedViewSet):
 
     @extend_schema(request=ApplySerializer, responses=PaymentSerializer)
     @action(detail=True, methods=["post"])
+    @idempotent
     def apply(self, request: Request, pk: str | None = None) -> Response:
         payment = manual.credit_apply(payment=self.get_object(), allocations=_allocations(request.data.get("allocations")),
                                       user=request.user)
@@ -433,10 +443,11 @@ class CreditViewSet(PracticeScopedViewSet):
 
     @extend_schema(request=RefundSerializer, responses=PaymentSerializer)
     @action(detail=True, methods=["post"])
+    @idempotent
     def refund(self, request: Request, pk: str | None = None) -> Response:
+        payment = self.get_object()  # first: another practice's credit is a 404 whatever the body says
         body = RefundSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        payment = self.get_object()
         manual.credit_refund(payment=payment, amount=body.validated_data["amount"], reason=body.validated_data["reason"],
                              user=request.user)
         return Response(PaymentSerializer(Payment.objects.get(pk=payment.pk)).data)
@@ -483,11 +494,12 @@ class BankDepositViewSet(PracticeScopedViewSet):
         body = DepositImportSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         d = body.validated_data
+        content, name = upload_read(d["file"], kind="bank", request=request)
         mapping = deposit_services.CsvMapping(date=d["date_column"], amount=d["amount_column"],
                                               reference=d["reference_column"], description=d["description_column"],
                                               date_format=d["date_format"])
-        result = deposit_services.deposits_import(practice_id=practice_id, content=d["file"].read(),
-                                                  filename=d["file"].name, kind=d["kind"], mapping=mapping,
+        result = deposit_services.deposits_import(practice_id=practice_id, content=content,
+                                                  filename=name, kind=d["kind"], mapping=mapping,
                                                   user=request.user)
         return Response(result, status=status.HTTP_201_CREATED)
 
@@ -587,10 +599,12 @@ class UnderpaymentViewSet(PracticeScopedViewSet):
 
     @extend_schema(request=UnderpaymentActionSerializer, responses=UnderpaymentSerializer)
     @action(detail=True, methods=["post"])
+    @idempotent
     def act(self, request: Request, pk: str | None = None) -> Response:
+        underpayment = self.get_object()  # first: another practice's item is a 404 whatever the body says
         body = UnderpaymentActionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        item = underpayments.underpayment_act(underpayment=self.get_object(), action=body.validated_data["action"],
+        item = underpayments.underpayment_act(underpayment=underpayment, action=body.validated_data["action"],
                                               note=body.validated_data["note"], user=request.user)
         return Response(UnderpaymentSerializer(item).data)
 

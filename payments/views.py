@@ -48,6 +48,7 @@ from rcm.audit import access_record, access_record_many
 from rcm.jobs import job_enqueue
 from rcm.models import Job
 from rcm.roles import Perm
+from rcm.uploads import UploadRefused, refusal_for, refused_form, upload_read
 
 PAGE = 50
 
@@ -62,11 +63,18 @@ def _errors(request: HttpRequest, exc: ValidationError) -> None:
 def eras(request: HttpRequest) -> HttpResponse:
     practice_id = tenancy.active_practice_for(request, Perm.BILL)
     form = EraUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and (why := refusal_for(request)):
+        form = refused_form(EraUploadForm, "file", why)
+    elif request.method == "POST" and form.is_valid():
+        try:
+            content, name = upload_read(form.cleaned_data["file"], kind="x12", request=request)
+        except UploadRefused as exc:
+            form.add_error("file", exc.messages)
+            content = b""
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
         with transaction.atomic():
-            remittance, created = era_services.remittance_store(practice_id=practice_id, content=upload.read(),
-                                                                filename=upload.name, source="upload", user=request.user)
+            remittance, created = era_services.remittance_store(practice_id=practice_id, content=content,
+                                                                filename=name, source="upload", user=request.user)
             if not created:
                 messages.warning(request, f"This file was already imported ({remittance.filename}); nothing was posted again.")
                 return redirect("payments:era_detail", pk=remittance.pk)
@@ -298,11 +306,13 @@ def deposits(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not can_bill:
             raise PermissionDenied("Importing deposits needs the billing role.")
+        if (why := refusal_for(request)):
+            form = refused_form(DepositImportForm, "file", why)
         if form.is_valid():
-            upload = form.cleaned_data["file"]
             try:
-                result = deposit_services.deposits_import(practice_id=practice_id, content=upload.read(),
-                                                          filename=upload.name, kind=form.cleaned_data["kind"],
+                content, name = upload_read(form.cleaned_data["file"], kind="bank", request=request)
+                result = deposit_services.deposits_import(practice_id=practice_id, content=content,
+                                                          filename=name, kind=form.cleaned_data["kind"],
                                                           mapping=form.mapping(), user=request.user)
             except ValidationError as err:
                 _errors(request, err)

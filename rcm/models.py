@@ -7,7 +7,9 @@ policy per table.
 
 from __future__ import annotations
 
+import pgtrigger
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 
@@ -42,6 +44,8 @@ class AccessLog(models.Model):
     class Meta:
         indexes = [models.Index(fields=["practice", "-at"]), models.Index(fields=["object_type", "-at"])]
         ordering = ["-at"]
+        # An access record is evidence: PostgreSQL refuses to change or remove it (raw SQL included).
+        triggers = [pgtrigger.Protect(name="access_log_append_only", operation=pgtrigger.Update | pgtrigger.Delete)]
 
     def __str__(self) -> str:
         return f"{self.username} {self.action} {self.object_type} {self.object_ids} at {self.at:%Y-%m-%d %H:%M}"
@@ -90,3 +94,29 @@ class Job(models.Model):
         if self.status == self.Status.DONE:
             return 100
         return int(100 * self.done / self.total) if self.total else 0
+
+
+class IdempotencyRecord(models.Model):
+    """One money-moving API call made with an `Idempotency-Key`, and the answer it got.
+
+    Keyed per user and practice: the same key and body replays `response`; the same key with another body is
+    refused. `status_code` is null while the first call is still running (a concurrent retry gets 409)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    practice_id = models.BigIntegerField(null=True, blank=True)
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    fingerprint = models.CharField(max_length=64)  # SHA-256 of method, path and body
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "practice_id", "key"], name="idempotency_key_per_user_practice",
+                                    nulls_distinct=False),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} [{self.key}]"

@@ -37,8 +37,8 @@ GRANTS: dict[str, frozenset[Perm]] = {
 LANDING: dict[str, str] = {
     Role.CODER: "coding:queue",
     Role.BILLER: "claims:queue",
-    Role.MANAGER: "billing:dashboard",
-    Role.ADMIN: "billing:dashboard",
+    Role.MANAGER: "reports:dashboard",
+    Role.ADMIN: "reports:dashboard",
 }
 
 

@@ -64,7 +64,7 @@ ALLOWED_HOSTS = [h.strip() for h in (env("ALLOWED_HOSTS", "" if PRODUCTION else 
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in (env("CSRF_TRUSTED_ORIGINS", "") or "").split(",") if o.strip()]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "rcm.apps.RcmAdminConfig",  # django.contrib.admin, for platform administrators only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -73,6 +73,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "rest_framework.authtoken",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -97,12 +100,18 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "rcm.middleware.SessionPolicyMiddleware",
+    "rcm.mfa.MfaRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "pghistory.middleware.HistoryMiddleware",
+    "rcm.rls.RlsMiddleware",
     "rcm.tenancy.PracticeMiddleware",
     "rcm.middleware.NoStoreMiddleware",
+    "rcm.middleware.ContentSecurityPolicyMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "rcm.urls"
@@ -145,6 +154,10 @@ else:
         }
     }
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
+# Row-level security (rcm/rls.py): policies are always installed by migrate; RCM_DB_RLS makes requests and tasks
+# run as the application role, which the policies bind.
+RCM_DB_APP_ROLE = env("RCM_DB_APP_ROLE", "rcm_app") or "rcm_app"
+RCM_DB_RLS = env_bool("RCM_DB_RLS", False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth ------------------------------------------------------------------------------------
@@ -155,6 +168,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# django-axes first: it refuses a locked-out username before the password is even checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("RCM_LOCKOUT_FAILURES", 5)
+AXES_COOLOFF_TIME = env_int("RCM_LOCKOUT_MINUTES", 15) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username"]  # per account, whatever address the guesses come from
+# axes.W006 wants the IP address in the lock too; a practice behind one NAT address would then be locked out
+# together by a few typos. Per-address rate limits belong to the TLS proxy in front.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# Every user signs in with a second factor (TOTP, django-otp); see rcm/mfa.py.
+RCM_MFA_REQUIRED = env_bool("RCM_MFA_REQUIRED", True)
+OTP_TOTP_ISSUER = "RCM"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -179,6 +207,13 @@ WHITENOISE_USE_FINDERS = not PRODUCTION  # gunicorn serves static files without 
 MEDIA_ROOT = Path(env("RCM_FILES_DIR", str(BASE_DIR / "var" / "files")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Every upload passes rcm/uploads.py: the capped handler stops reading past RCM_UPLOAD_MAX_BYTES (10 MB).
+RCM_UPLOAD_MAX_BYTES = env_int("RCM_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "rcm.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- REST API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -233,7 +268,17 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # --- Security --------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+# Automatic logoff: idle timeout and an absolute limit (rcm.middleware.SessionPolicyMiddleware).
+RCM_SESSION_IDLE_SECONDS = env_int("RCM_SESSION_IDLE_MINUTES", 15) * 60
+RCM_SESSION_MAX_SECONDS = env_int("RCM_SESSION_MAX_HOURS", 12) * 3600
+if RCM_SESSION_IDLE_SECONDS <= 0 or RCM_SESSION_MAX_SECONDS <= 0:
+    raise ImproperlyConfigured("RCM_SESSION_IDLE_MINUTES and RCM_SESSION_MAX_HOURS must be positive")
+SESSION_COOKIE_AGE = RCM_SESSION_MAX_SECONDS
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Scripts only from our static files; style attributes are allowed (htmx adds its indicator style).
+RCM_CSP = env("RCM_CSP", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+              "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+              "frame-ancestors 'none'")
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-free meta tag; kept default for forms
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -242,6 +287,9 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # __Host- cookies: Secure, path /, no Domain — a sibling subdomain cannot set or read them.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container health check speaks plain HTTP on loopback
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -33,6 +33,8 @@ def memberships(user: Any) -> list[MembershipInfo]:
     """The user's active memberships, cached on the user object for the request."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
+    if user.is_staff or user.is_superuser:
+        return []  # admin accounts are separate from practice ones (rcm.admin_site): no practice role, no PHI
     cached = getattr(user, "_rcm_memberships", None)
     if cached is None:
         from billing.models import Membership

@@ -88,7 +88,7 @@ class ListParamsForm(forms.Form):
     category = forms.CharField(required=False, max_length=20)
     carc = forms.CharField(required=False, max_length=5)
     group = forms.CharField(required=False, max_length=2)
-    month = forms.DateField(required=False)
+    in_month = forms.DateField(required=False, help_text="Money posted (or denials remitted) in this month")
     measure = forms.ChoiceField(required=False, choices=[("", "")] + [(k, k) for k in MONEY_MEASURES])
     coder = forms.IntegerField(required=False)
 
@@ -96,7 +96,7 @@ class ListParamsForm(forms.Form):
         if not self.is_valid():
             return None
         d = self.cleaned_data
-        month = d.get("month")
+        month = d.get("in_month")
         return ListParams(age=d.get("age") or "", bucket=d.get("bucket") or "", kpi=d.get("kpi") or "",
                           status=d.get("status") or "", overdue=bool(d.get("overdue")), category=d.get("category") or "",
                           carc=(d.get("carc") or "").upper(), group=(d.get("group") or "").upper(),

@@ -150,7 +150,7 @@ def dashboard(*, practice_id: int, filters: ReportFilters) -> dict[str, Any]:
              num=ar["over_90"], den=ar["total"], num_kind="money", drill={"kind": "ar", "age": "over_90"},
              den_drill={"kind": "ar"}),
         _kpi("days_in_ar", (ar["total"] / (charges / filters.days)) if charges > 0 else None, "days",
-             num=ar["total"], den=(charges / filters.days) if charges else ZERO, num_kind="money",
+             num=ar["total"], den=charges, den_days=filters.days, num_kind="money",
              drill={"kind": "ar"}, den_drill={"kind": "money", "measure": "charges"}),
         _kpi("clean_claim_rate", _ratio(claims["clean"], claims["answered"]), "percent", num=claims["clean"],
              den=claims["answered"], drill={"kind": "claims", "kpi": "clean"},
@@ -169,8 +169,9 @@ def dashboard(*, practice_id: int, filters: ReportFilters) -> dict[str, Any]:
              amount=claims["denied_final_amount"], drill={"kind": "claims", "kpi": "denied_final"},
              den_drill={"kind": "claims", "kpi": "adjudicated"}),
         _kpi("net_collection_rate", _ratio(payments, charges - money["contractual"]), "percent", num=payments,
-             den=charges - money["contractual"], num_kind="money", drill={"kind": "money", "measure": "payments"},
-             den_drill={"kind": "money", "measure": "contractual"}),
+             den=charges, den_minus=money["contractual"], num_kind="money", drill={"kind": "money", "measure": "payments"},
+             den_drill={"kind": "money", "measure": "charges"},
+             minus_drill={"kind": "money", "measure": "contractual"}),
         _kpi("gross_collection_rate", _ratio(payments, charges), "percent", num=payments, den=charges,
              num_kind="money", drill={"kind": "money", "measure": "payments"},
              den_drill={"kind": "money", "measure": "charges"}),
@@ -179,7 +180,8 @@ def dashboard(*, practice_id: int, filters: ReportFilters) -> dict[str, Any]:
         _kpi("charge_lag", _ratio(claims["charge_lag"], claims["lagged"]), "days", num=claims["lagged"],
              drill={"kind": "claims", "kpi": "lagged"}),
         _kpi("suggestion_acceptance", _ratio(coding["total"]["accepted"], coding["total"]["suggested"]), "percent",
-             num=coding["total"]["accepted"], den=coding["total"]["suggested"], drill={"kind": "coding"}),
+             num=coding["total"]["accepted"], den=coding["total"]["suggested"], drill={"kind": "coding"},
+             den_drill={"kind": "coding"}),
         _kpi("coder_throughput", coding["total"]["per_day"], "number", num=coding["total"]["worksheets"],
              drill={"kind": "coding"}),
     ]
@@ -360,7 +362,7 @@ def _denials(practice_id: int, f: ReportFilters, claims: dict[str, Any]) -> dict
         elif g == 0b1110:
             by_month[month] = {"denials": n, "amount": amount, "claims": n_claims}
         elif g == 0b1111:
-            total = {"denials": n, "amount": amount, "claims": n_claims}
+            total = {"denials": n or 0, "amount": amount or ZERO, "claims": n_claims or 0}  # () has a row even on no rows
     by_category.sort(key=lambda r: (-r["amount"], r["category"]))
     by_carc.sort(key=lambda r: (-r["amount"], r["carc"]))
     return {"by_category": by_category, "by_carc": by_carc, "by_month": by_month, "total": total}
@@ -438,7 +440,7 @@ class ListParams:
         for k, v in asdict(self).items():
             if v in ("", None, False):
                 continue
-            out["coder" if k == "coder_id" else k] = "1" if v is True else (v.isoformat() if isinstance(v, dt.date) else str(v))
+            out[{"coder_id": "coder", "month": "in_month"}.get(k, k)] = "1" if v is True else (v.isoformat() if isinstance(v, dt.date) else str(v))
         return out
 
 
@@ -577,8 +579,13 @@ def list_totals(kind: str, qs: QuerySet[Any]) -> dict[str, Any]:
     elif kind == "money":
         t = qs.aggregate(rows=Count("id"), amount=Sum("shown"))
     else:
-        t = {"rows": qs.count()}
-    return {k: (v if v is not None else (ZERO if k not in ("rows", "claims") else 0)) for k, v in t.items()}
+        from coding.models import CodingLine
+
+        lines = CodingLine.objects.filter(worksheet__in=qs.values("pk"))
+        t = {"rows": qs.count(), **lines.aggregate(suggested=Count("id", filter=~Q(suggested_code="")),
+                                                   accepted=Count("id", filter=Q(decision=CodingLine.Decision.ACCEPTED)))}
+    return {k: (v if v is not None else (ZERO if k not in ("rows", "claims", "suggested", "accepted") else 0))
+            for k, v in t.items()}
 
 
 LISTS = {"ar": ar_list, "claims": claims_list, "denials": denials_list, "money": money_list, "coding": coding_list}

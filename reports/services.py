@@ -115,10 +115,10 @@ SELECT c.practice_id, c.date_of_service, c.rendering_provider_id, c.facility_id,
        c.status, (c.status_changed_at AT TIME ZONE %(tz)s)::date, y.created_on, (s.submitted_at AT TIME ZONE %(tz)s)::date,
        coalesce(s.first_answer, ''), coalesce(s.first_adjudication, ''),
        y.submitted, y.submitted AND s.first_answer IS NOT NULL,
-       y.submitted AND s.first_answer = 'accepted' AND (s.errors_at IS NULL OR s.errors_at > s.submitted_at)
+       y.submitted AND coalesce(s.first_answer = 'accepted', false) AND (s.errors_at IS NULL OR s.errors_at > s.submitted_at)
            AND ed.claim_id IS NULL,
        y.adjudicated,
-       y.adjudicated AND s.first_adjudication = 'paid' AND NOT s.ever_rejected AND c.frequency = '1'
+       y.adjudicated AND s.first_adjudication = 'paid' AND NOT coalesce(s.ever_rejected, false) AND c.frequency = '1'
            AND coalesce(di.n_initial, 0) = 0,
        y.adjudicated AND coalesce(di.n_initial, 0) > 0,
        y.adjudicated AND coalesce(df.final_amount, 0) > 0,
@@ -278,7 +278,7 @@ def summaries_refresh(*, practice_id: int) -> RefreshResult:
         with transaction.atomic(), connection.cursor() as cur:
             if not outer:  # one snapshot for every statement (inside a caller's transaction, theirs applies)
                 cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            cur.execute("SELECT transaction_timestamp()")
+            cur.execute("SELECT clock_timestamp()")  # the snapshot is taken by this first statement
             snapshot_at = cur.fetchone()[0]
             cur.execute("SET LOCAL work_mem = '64MB'")
             for table in TABLES:

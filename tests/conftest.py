@@ -62,6 +62,30 @@ def world(db: Any) -> World:
                  other_patient, other_encounter)
 
 
+@pytest.fixture(autouse=True)
+def _force_login_is_fully_signed_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`client.force_login(user)` stands for a finished sign-in: password and second factor.
+
+    Like force_login skipping the password form, this skips the code form (tests/rcm/test_mfa.py drives the
+    real two steps); the session carries a device of the user's, so django-otp verifies it on every request."""
+    from django.test.client import ClientMixin
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    original = ClientMixin.force_login
+
+    def force_login(self: Any, user: Any, backend: str | None = None) -> None:
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        original(self, user, backend)
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+            user=user, name="test authenticator", key=f.TEST_TOTP_KEY, confirmed=True)
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+    monkeypatch.setattr(ClientMixin, "force_login", force_login)
+
+
 @pytest.fixture
 def client_for(client: Any) -> Any:
     """Return a logged-in Django test client for a user."""
@@ -83,6 +107,20 @@ def api_for() -> Any:
         return api
 
     return make
+
+
+# --- Celery ------------------------------------------------------------------------------------
+@pytest.fixture(autouse=True, scope="session")
+def _tasks_run_in_process() -> Iterator[None]:
+    """Enqueued tasks run in the test process even when REDIS_URL is set (CI): each test's data sits in a
+    transaction no outside worker can see. Tests of real workers start their own processes with their own
+    settings (tests/integration/stack.py), so they still exercise the broker."""
+    from rcm.celery import app
+
+    saved = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
 
 
 # --- Redis -------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import factory
 from django.contrib.auth import get_user_model
@@ -25,6 +26,18 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     password = factory.django.Password("pw-for-tests-1")
+
+    @factory.post_generation
+    def totp(obj: Any, create: bool, extracted: Any, **kwargs: Any) -> None:
+        """Every user has a confirmed TOTP device with a known key (tests.e2e.auth.totp_code); totp=False: none."""
+        if create and extracted is not False:
+            from django_otp.plugins.otp_totp.models import TOTPDevice
+
+            TOTPDevice.objects.get_or_create(user=obj, name="test authenticator",
+                                             defaults={"key": TEST_TOTP_KEY, "confirmed": True})
+
+
+TEST_TOTP_KEY = "3132333435363738393031323334353637383930"  # RFC 6238's test secret, hex
 
 
 class PracticeFactory(factory.django.DjangoModelFactory):

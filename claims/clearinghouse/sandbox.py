@@ -62,6 +62,7 @@ DEFAULTS: dict[str, Any] = {
     "pause_file": "",
 }
 CLEARINGHOUSE_ID = "SANDBOXCH"
+UNMAPPED = ("HR", "HS")  # 276 and 270: functional groups pyx12 has no implementation guide map for
 # Rejections a payer's front end gives (category, status, entity, words); chosen by a roll per claim.
 RANDOM_REJECTIONS = [
     ("A7", "164", "IL", "Member ID not found for this payer"),
@@ -265,13 +266,19 @@ class _Engine:
         from claims.x12.reader_999 import read_999_segments
 
         fd = io.StringIO()
+        control = _next_control()
+        if ix.functional_id in UNMAPPED:
+            # pyx12 ships no map for 276 (X212) or 270 (X279A1): check the transaction sets' structure ourselves.
+            ack = self._structural_999(ix, control)
+            self._out(f"999_{control:09d}.x12", ack)
+            parsed = read_999_segments(parse_interchange(ack))
+            return {t.control_number for g in parsed.groups for t in g.transactions if t.accepted}
         try:
             pyx12.x12n_document.x12n_document(param=pyx12.params.params(), src_file=io.StringIO(text), fd_997=fd,
                                               fd_html=None, fd_json=None)
         except Exception:  # pyx12 gives up on files it cannot walk at all
             fd = io.StringIO()
         ack = fd.getvalue()
-        control = _next_control()
         if not ack.strip():
             from claims.x12.writer_999 import GroupVerdict, TransactionVerdict, write_999
 
@@ -287,6 +294,26 @@ class _Engine:
         self._out(f"999_{control:09d}.x12", ack)
         parsed = read_999_segments(parse_interchange(ack))
         return {t.control_number for g in parsed.groups for t in g.transactions if t.accepted}
+
+    def _structural_999(self, ix: Interchange, control: int) -> str:
+        """A 999 for transaction sets pyx12 cannot walk: each ST accepted when its SE count and control match."""
+        from claims.x12.writer_999 import GroupVerdict, TransactionVerdict, write_999
+
+        verdicts: list[TransactionVerdict] = []
+        start: Any = None
+        for seg in ix.segments:
+            if seg.id == "ST":
+                start = seg
+            elif seg.id == "SE" and start is not None:
+                count_ok = seg.get(1).strip() == str(seg.position - start.position + 1)
+                control_ok = seg.get(2).strip() == start.get(2).strip()
+                codes: tuple[str, ...] = () if count_ok and control_ok else (("4",) if not count_ok else ("3",))
+                verdicts.append(TransactionVerdict(control_number=start.get(2), status="R" if codes else "A", codes=codes,
+                                                   transaction_type=start.get(1), version=ix.version))
+                start = None
+        return write_999([GroupVerdict(group_control=ix.group_control, functional_id=ix.functional_id,
+                                       version=ix.version, transactions=verdicts)],
+                         sender_id=CLEARINGHOUSE_ID, receiver_id=ix.sender_id, control_number=control, created=self.now)
 
     def _restamp(self, ack: str, control: int, ix: Interchange) -> str:
         """pyx12's 999 with our control numbers, our clearinghouse ID and no line breaks."""

@@ -216,8 +216,15 @@ def _case_lines(case: DenialCase) -> list[tuple[int, int, int, int]]:
 def _post(case: DenialCase, kind: str, *, reason: str, user: Any) -> Decimal:
     """Ledger entries for a write-off or a transfer of what the payer owes on the case's lines."""
     from payments.models import Bucket, Category, EntryKind, LedgerEntry, LedgerTransaction
-    from payments.services.ledger import Entry, Txn, claim_balances_refresh, ledger_sync_charges, line_buckets, \
-        transfer_pair, txns_write
+    from payments.services.ledger import (
+        Entry,
+        Txn,
+        claim_balances_refresh,
+        ledger_sync_charges,
+        line_buckets,
+        transfer_pair,
+        txns_write,
+    )
 
     claim = case.claim
     ledger_sync_charges(claim_ids=[claim.pk], user=user)

@@ -2,7 +2,7 @@
 
 Every value sits on the form's print grid: 10 characters per inch, 6 lines per inch, the same line/column
 positions print software uses to fill the red pre-printed form (box 2 at line 10 column 1, box 24's six
-service lines on the even lines 44–54 with their shaded supplemental lines above, box 33 at line 58 …).
+service lines on the even lines 44-54 with their shaded supplemental lines above, box 33 at line 58 …).
 
 - plain paper (`red_form=False`): we draw the form too — every box outlined in its place with its number
   and caption — and fill it;

@@ -84,6 +84,14 @@ class PayerRuleData:
         return frozenset(c.strip().upper() for c in self.value.split(",") if c.strip())
 
 
+@dataclass(frozen=True, slots=True)
+class EligibilityAnswer:
+    active: bool | None
+    plan_name: str
+    asked_on: dt.date
+    errors: tuple[str, ...] = ()
+
+
 @dataclass
 class RuleData:
     """Everything the rules consult besides the claim, loaded once per batch of claims."""
@@ -95,6 +103,8 @@ class RuleData:
     payer_rules: Mapping[int, tuple[PayerRuleData, ...]] = field(default_factory=dict)
     # (patient, date of service, code, rendering provider, payer) -> ids of live claims billing it
     billed: Mapping[tuple[int, dt.date, str, int, int], frozenset[int]] = field(default_factory=dict)
+    # claim id -> the newest answered 270/271 for its coverage on its date of service
+    eligibility: Mapping[int, EligibilityAnswer] = field(default_factory=dict)
     _indexes: dict[tuple[str, dt.date], Mapping[str, Any] | None] = field(default_factory=dict, repr=False)
 
     def codes(self, system: str, on: dt.date) -> Mapping[str, Any] | None:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from claims.models import INACTIVE, ClaimLine, MueEdit, NcciPtpEdit, PayerRule
-from claims.scrub.base import CodeIndex, MueLimit, PayerRuleData, PtpEdit, RuleData
+from claims.scrub.base import CodeIndex, EligibilityAnswer, MueLimit, PayerRuleData, PtpEdit, RuleData
 from claims.snapshot import ClaimSnap
 
 
@@ -56,9 +56,33 @@ def rule_data_for(snaps: Iterable[ClaimSnap], *, today: dt.date, code_index: Cod
         billed[(patient, day, code, provider, payer)].add(claim_id)
     return RuleData(
         today=today,
+        eligibility=_eligibility(snaps),
         code_index=default_code_index() if code_index is _DEFAULT else code_index,
         ptp={k: tuple(sorted(v, key=lambda e: e.effective, reverse=True)) for k, v in ptp.items()},
         mue=mue,
         payer_rules={k: tuple(v) for k, v in payer_rules.items()},
         billed={k: frozenset(v) for k, v in billed.items()},
     )
+
+
+def _eligibility(snaps: list[ClaimSnap]) -> dict[int, EligibilityAnswer]:
+    """The newest answered eligibility check for each claim's coverage on its date of service (two queries)."""
+    from claims.eligibility.models import EligibilityCheck
+    from claims.models import Claim
+
+    ids = [s.id for s in snaps if s.id]
+    if not ids:
+        return {}
+    wanted = {(cov, dos): pk for pk, cov, dos in Claim.objects.filter(pk__in=ids).values_list(
+        "pk", "coverage_id", "date_of_service")}
+    out: dict[int, EligibilityAnswer] = {}
+    rows = (EligibilityCheck.objects.filter(coverage_id__in={c for c, _ in wanted},
+                                            service_date__in={d for _, d in wanted},
+                                            status__in=["answered", "rejected"])
+            .order_by("coverage_id", "service_date", "-requested_at", "-id")
+            .values_list("coverage_id", "service_date", "active", "plan_name", "requested_at", "errors"))
+    for cov, day, active, plan, asked, errors in rows:
+        claim_id = wanted.get((cov, day))
+        if claim_id is not None and claim_id not in out:
+            out[claim_id] = EligibilityAnswer(active, plan, asked.date(), tuple(errors or ()))
+    return out

@@ -61,3 +61,16 @@ def payer_not_covered(claim: ClaimSnap, data: RuleData, r: Rule) -> Iterator[Fin
             if line.code in p.codes:
                 yield r.finding(p.message or f"{claim.payer_name} does not cover {line.code} (line {line.line_number}).",
                                 line=line.line_number, field=line_field(line.line_number, "code"), severity=p.severity)
+
+
+@rule(code="ELIGIBILITY_INACTIVE", severity=ERROR, family="payer", field="member_id",
+      title="Coverage inactive on the date of service",
+      hint="The payer's eligibility answer (271) says this coverage was not active on the date of service: "
+           "check the member ID and the patient's other coverage, bill the right payer, or bill the patient.")
+def eligibility_inactive(claim: ClaimSnap, data: RuleData, r: Rule) -> Iterator[Finding]:
+    answer = data.eligibility.get(claim.id)
+    if answer is None or answer.active is not False:
+        return
+    why = f" ({'; '.join(answer.errors)})" if answer.errors else ""
+    yield r.finding(f"{claim.payer_name} said on {answer.asked_on:%m/%d/%Y} that this coverage was inactive on "
+                    f"{claim.date_of_service:%m/%d/%Y}{why}.")

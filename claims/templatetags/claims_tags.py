@@ -35,3 +35,19 @@ def days_until(day: dt.date | None, today: dt.date) -> int | None:
 @register.filter
 def get(mapping: dict[str, Any] | None, key: str) -> Any:
     return (mapping or {}).get(key)
+
+
+@register.filter
+def quiet_days(claim: Any) -> int | None:
+    """Days a sent claim has waited for the payer's answer (None unless submitted or accepted)."""
+    from claims.clearinghouse.services import days_without_answer
+
+    return days_without_answer(claim)
+
+
+@register.simple_tag
+def eligibility_for(coverage: Any, day: dt.date) -> Any:
+    """The newest finished eligibility check of a coverage for a date of service (or None)."""
+    from claims.eligibility.services import eligibility_latest
+
+    return eligibility_latest(coverage_ids=[coverage.pk], on=day).get(coverage.pk) if coverage else None

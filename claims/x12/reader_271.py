@@ -143,9 +143,12 @@ def _dec(text: str) -> Decimal | None:
     if not text:
         return None
     try:
-        return Decimal(text)
+        value = Decimal(text)
     except InvalidOperation as exc:
         raise X12SyntaxError(f"not a number: {text!r}") from exc
+    if not value.is_finite():  # NaN / Infinity parse as Decimals but are no amount (pydantic refuses them)
+        raise X12SyntaxError(f"not a number: {text!r}")
+    return value
 
 
 def read_271(raw: bytes | str) -> EligibilityResponseIn:

@@ -142,9 +142,10 @@ def _money(value: Any) -> Decimal | None:
     if value in (None, ""):
         return None
     try:
-        return Decimal(str(value))
+        amount = Decimal(str(value))
     except InvalidOperation:
         return None
+    return amount if amount.is_finite() else None  # NaN / Infinity are no amount
 
 
 def _composite(text: str, sep: str) -> tuple[str, str, str]:

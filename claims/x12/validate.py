@@ -61,6 +61,8 @@ def validate_x12(text: str) -> ValidationResult:
         fd_json = io.StringIO()
         ok = pyx12.x12n_document.x12n_document(param=pyx12.params.params(), src_file=io.StringIO(text),
                                                fd_997=io.StringIO(), fd_html=None, fd_json=fd_json)
+    except Exception as exc:  # pyx12 raises EngineError, X12Error, KeyError… on files it has no map for
+        return ValidationResult(ok=False, errors=[f"pyx12 could not read the file: {type(exc).__name__}: {exc}"])
     finally:
         logger.removeHandler(handler)
     errors: list[str] = []

@@ -26,7 +26,10 @@ def queued_claims(practice: Any, specs: Sequence[dict[str, Any]] | int = 1, *, p
     """Clean, queued claims (one per spec: encounter kwargs such as lines=, dx=, member_id=)."""
     if isinstance(specs, int):
         specs = [{} for _ in range(specs)]
-    payer = payer or f.PayerFactory(practice=practice, name="Aetna", payer_id="60054")
+    from billing.models import Payer
+
+    payer = payer or Payer.objects.filter(practice=practice, name="Aetna").first() or f.PayerFactory(
+        practice=practice, name="Aetna", payer_id="60054")
     claims = []
     for spec in specs:
         spec = dict(spec)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from claims.clearinghouse.models import ClaimResponse, InboundFile, SandboxFile, Submission
+from claims.clearinghouse.models import ClaimResponse, SandboxFile, Submission
 from claims.clearinghouse.services import claims_submit, clearinghouse_poll
 from claims.models import Claim
 from tests.claims import ch_helpers as ch
@@ -25,7 +25,6 @@ def test_submit_and_poll_accepts_and_pays() -> None:
     assert sub.status == "sent" and sub.attempts == 1
     assert sorted(Claim.objects.values_list("status", flat=True)) == ["submitted", "submitted"]
     polled = clearinghouse_poll(connection=conn)
-    print(polled, list(InboundFile.objects.values_list("kind", "status", "problems")))
     assert polled.as_dict() == {"files": 3, "accepted": 2, "rejected": 0, "status_updates": 0, "remittances_posted": 1,
                                 "errors": 0}
     assert sorted(Claim.objects.values_list("status", flat=True)) == ["paid", "paid"]

@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 
 from claims.scrub import RULES, RuleData, scrub_claim
-from claims.scrub.base import MueLimit, PayerRuleData, PtpEdit
+from claims.scrub.base import EligibilityAnswer, MueLimit, PayerRuleData, PtpEdit
 from tests.claims.factories import DOS, TODAY, line, snap
 from tests.claims.fakes import fake_code_index
 
@@ -117,6 +117,11 @@ CASES: dict[str, tuple[Callable[[], object], Callable[[], object], Callable[[], 
     "PAYER_NOT_COVERED": (lambda: snap(line(code="17110")), lambda: snap(),
                           lambda: data(payer_rules={1: (PayerRuleData("code_not_covered", "17110,17111", "error"),)}),
                           "Aetna does not cover 17110 (line 1)"),
+    "ELIGIBILITY_INACTIVE": (lambda: snap(), lambda: snap(id=2),
+                             lambda: data(eligibility={1: EligibilityAnswer(False, "", DOS, ("Coverage terminated",)),
+                                                       2: EligibilityAnswer(True, "Gold PPO", DOS)}),
+                             "Aetna said on 03/03/2025 that this coverage was inactive on 03/03/2025 "
+                             "(Coverage terminated)"),
 }
 
 

@@ -87,8 +87,9 @@ def test_secondary_claim_carries_other_payer_loops() -> None:
         services.claim_transition(primary, to)
     cov2 = f.CoverageFactory(patient=enc.patient, priority=2, member_id="S123",
                              payer=f.PayerFactory(practice=enc.practice, name="Medigap", payer_id="62308"))
+    adjudicated = dt.date.today() - dt.timedelta(days=30)  # inside the secondary's timely-filing window
     secondary = services.claim_generate(encounter=enc, coverage=cov2, prior_adjudication={
-        "claim_id": primary.pk, "paid": "120.00", "adjudication_date": "2025-04-01",
+        "claim_id": primary.pk, "paid": "120.00", "adjudication_date": adjudicated.isoformat(),
         "claim_adjustments": [{"group": "PR", "reason": "2", "amount": "24.00"}],
         "lines": [{"line_control_number": f"{primary.pcn}-1", "code": "17000", "paid": "100.00",
                    "adjustments": [{"group": "PR", "reason": "2", "amount": "20.00"},
@@ -106,7 +107,7 @@ def test_secondary_claim_carries_other_payer_loops() -> None:
     assert f"NM1*PR*2*{primary.payer.name.upper()}*****PI*{primary.payer.payer_id}" in segs
     assert f"REF*6R*{secondary.pcn}-1" in segs
     assert f"SVD*{primary.payer.payer_id}*100*HC:17000**1" in segs and "CAS*PR*2*20**CO*45*20" not in segs
-    assert "CAS*PR*2*20" in segs and "CAS*CO*45*20" in segs and "DTP*573*D8*20250401" in segs
+    assert "CAS*PR*2*20" in segs and "CAS*CO*45*20" in segs and f"DTP*573*D8*{adjudicated:%Y%m%d}" in segs
 
 
 def test_replacement_claim_has_frequency_7_and_the_payer_claim_number() -> None:

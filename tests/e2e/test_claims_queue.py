@@ -20,6 +20,7 @@ from rcm.models import Job
 from tests import factories as f
 from tests.claims import factories as cf
 from tests.claims.fakes import fake_code_index
+from tests.e2e.auth import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -45,10 +46,7 @@ def test_biller_scrubs_fixes_and_exports(live_server: Any, page: Page, monkeypat
         ("99213", (), 1, (1,), "150.00"), ("17000", (), 1, (1,), "140.00"))))
     cf.claim_for(cf.coded_encounter(practice_obj=practice, payer=cigna))
 
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("web_biller")
-    page.get_by_label("Password").fill("pw-for-tests-1")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, "web_biller")
     expect(page.get_by_role("heading", level=1)).to_have_text("Claims queue")
     expect(page.locator("tr[data-claim]")).to_have_count(3)
 

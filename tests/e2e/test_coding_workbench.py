@@ -14,6 +14,7 @@ from coding.models import CodingLine
 from tests import factories as f
 from tests.coding.conftest import codesets  # noqa: F401 - the shipped code sets, as in the coding tests
 from tests.coding.factories import fee_schedule
+from tests.e2e.auth import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,10 +32,7 @@ def test_coder_accepts_fixes_completes_and_sees_charges(codesets: Any, live_serv
     f.ChartNoteFactory(encounter=encounter, text=NOTE)
     fee_schedule(practice)
 
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("web_coder")
-    page.get_by_label("Password").fill("pw-for-tests-1")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, "web_coder")
     expect(page.get_by_role("heading", level=1)).to_have_text("Coding queue")
     page.get_by_role("button", name="Next encounter").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Code encounter")

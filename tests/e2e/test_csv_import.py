@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from billing.models import Patient
 from tests import factories as f
+from tests.e2e.auth import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,10 +27,7 @@ def test_csv_mapping_preview_and_import(live_server: Any, page: Page, tmp_path: 
     upload = tmp_path / "patients.csv"
     upload.write_text(CSV)
 
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("web_biller")
-    page.get_by_label("Password").fill("pw-for-tests-1")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, "web_biller")
     page.get_by_role("link", name="CSV import").click()
     page.get_by_label("What the file holds").select_option("patients")
     page.get_by_label("CSV file").set_input_files(str(upload))

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests import factories as f
+from tests.e2e.auth import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,10 +22,7 @@ def test_each_role_signs_in_and_sees_its_page(live_server: Any, page: Page) -> N
     f.EncounterFactory(patient=patient)
     for role, heading in LANDINGS.items():
         f.MembershipFactory(user=f.UserFactory(username=f"web_{role}"), practice=practice, role=role)
-        page.goto(f"{live_server.url}/login/")
-        page.get_by_label("Username").fill(f"web_{role}")
-        page.get_by_label("Password").fill("pw-for-tests-1")
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, live_server, f"web_{role}")
         expect(page.get_by_role("heading", level=1)).to_have_text(heading)
         expect(page.locator(".who")).to_contain_text(role)
         if role == "coder":

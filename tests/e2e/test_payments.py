@@ -17,6 +17,7 @@ from payments.models import LedgerEntry, RemitException
 from rcm import jobs
 from rcm.models import Job
 from tests import factories as f
+from tests.e2e.auth import sign_in
 from tests.payments import factories as pf
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,10 +42,7 @@ def test_biller_posts_an_era_resolves_reconciles_and_prints(live_server: Any, pa
     era = pf.era_file([pf.transaction([pf.paid_claim(good), misnumbered], payer=payer, trace="EFT4242",
                                       payment_date=PAID_ON)])
 
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("web_biller")
-    page.get_by_label("Password").fill("pw-for-tests-1")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, "web_biller")
 
     # Upload the ERA: stored at once, posted by the job, one claim posted and one excepted.
     page.get_by_role("link", name="ERAs (835)").click()

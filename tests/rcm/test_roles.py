@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("role, landing", [("coder", "coding:queue"), ("biller", "claims:queue"),
-                                           ("manager", "billing:dashboard"), ("admin", "billing:dashboard")])
+                                           ("manager", "reports:dashboard"), ("admin", "reports:dashboard")])
 def test_role_lands_on_its_page(world: Any, client_for: Any, role: str, landing: str) -> None:
     client = client_for(getattr(world, role))
     resp = client.get(reverse("home"))

@@ -10,7 +10,7 @@ from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from billing.demo import DEMO_PASSWORD, DEMO_USERS, demo_users, seed_practice
+from billing.demo import DEMO_PASSWORD, DEMO_SYSADMIN, DEMO_TOTP_SECRET, DEMO_USERS, demo_users, seed_practice
 from billing.models import Practice
 
 MAIN = "Riverbend Dermatology & Family Medicine"
@@ -47,6 +47,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, role, *_ in DEMO_USERS:
             self.stdout.write(f"  {username:<8} {role.label}")
+        self.stdout.write(f"  {DEMO_SYSADMIN:<8} Django admin only (no practice role)")
+        self.stdout.write(f"Second step: TOTP key {DEMO_TOTP_SECRET} in an authenticator app, or `manage.py demo_code`.")
         self.stdout.write(f"Seed time: {total:.1f} s")
         self.stdout.write(json.dumps({"encounters": main.encounters + second.encounters, "coded": main.coded + second.coded,
                                       "patients": main.patients + second.patients, "seconds": round(total, 2),
