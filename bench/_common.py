@@ -47,3 +47,19 @@ def fresh_database(name: str, *, keep: bool = False) -> str:
 def emit(figures: dict[str, Any]) -> None:
     """The last line of every benchmark: one JSON object of figures."""
     print(json.dumps(figures))
+
+
+def signed_in_client(user: Any) -> Any:
+    """A test client signed in as `user` with both factors passed, as a real sign-in would leave the session."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client = Client()
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="bench authenticator", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client

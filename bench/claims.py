@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import emit, fresh_database
+from _common import emit, fresh_database, signed_in_client
 
 
 def synthetic_ptp(path: Path, pairs: int, seed: int = 11) -> int:
@@ -133,7 +133,6 @@ def main() -> None:
 def queue_time(target: int) -> dict[str, object]:
     """Grow the claims table to `target` rows (copies of real ones) and time the queue page's server time."""
     from django.db import connection
-    from django.test import Client
     from django.urls import reverse
 
     from billing.models import Practice
@@ -170,8 +169,7 @@ def queue_time(target: int) -> dict[str, object]:
             cur.execute("VACUUM ANALYZE claims_claim")
     from django.contrib.auth import get_user_model
 
-    client = Client()
-    client.force_login(get_user_model().objects.get(username="biller"))
+    client = signed_in_client(get_user_model().objects.get(username="biller"))
     url = reverse("claims:queue")
     payer_id = Claim.objects.filter(practice=practice).values_list("payer_id", flat=True).first()
     views = {"default": {}, "page_20": {"page": "20"}, "errors": {"status": "scrubbed_errors"},
