@@ -55,7 +55,7 @@ def claim_adjudication(*, claim: Any) -> dict[int, LineAdjudication]:
     from payments.models import Bucket, Category, LedgerEntry
 
     out: dict[int, LineAdjudication] = defaultdict(LineAdjudication)
-    rows = (LedgerEntry.objects.filter(claim_id=claim.pk, claim_line__isnull=False)
+    rows = (LedgerEntry.objects.filter(claim_id=claim.pk, claim_line__isnull=False).exclude(category=Category.CHARGE)
             .values_list("claim_line_id", "category", "bucket", "payer_id", "cas_group", "carc")
             .annotate(total=Sum("amount")).order_by())
     for line_id, category, bucket, payer_id, group, carc, total in rows:
