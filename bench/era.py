@@ -15,9 +15,12 @@ The last line is one JSON object: `claims`, `lines`, `post_s`, `pyx12_parse_s`, 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import cProfile
 import datetime as dt
 import io
 import logging
+import pstats
 import random
 import time
 from decimal import Decimal
@@ -146,6 +149,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--claims", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--profile", action="store_true", help="print the import's 30 costliest functions (cProfile)")
     args = parser.parse_args()
     fresh_database("rcm_bench_era")
     started = time.perf_counter()
@@ -160,9 +164,30 @@ def main() -> None:
     # Workers generate the secondary claims after the commit: hold that job so the timing is the import's.
     send = jobs._send
     jobs._send = lambda job_id: None
+    profiler = cProfile.Profile() if args.profile else None
+    slow: list[tuple[float, str]] = []
+
+    def timed(execute, sql, params, many, context):
+        t0 = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            slow.append((time.perf_counter() - t0, " ".join(str(sql).split())[:300]))
+
     started = time.perf_counter()
-    result = era_import(practice_id=practice_id, content=text, filename="bench.835", source="command")
+    if profiler:
+        profiler.enable()
+    from django.db import connection
+
+    with connection.execute_wrapper(timed) if profiler else contextlib.nullcontext():
+        result = era_import(practice_id=practice_id, content=text, filename="bench.835", source="command")
     post_s = time.perf_counter() - started
+    if profiler:
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+        for seconds, sql in sorted(slow, reverse=True)[:15]:
+            print(f"{seconds:7.3f} s  {sql}")
     jobs._send = send
     for job in Job.objects.filter(kind="payments.secondary_claims", status="queued"):
         t0 = time.perf_counter()

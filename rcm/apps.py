@@ -34,7 +34,9 @@ class RcmConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from rcm import rls
+        from rcm.db import trigger_functions
 
+        post_migrate.connect(trigger_functions.post_migrate_install, dispatch_uid="rcm.trigger_functions.install")
         post_migrate.connect(rls.post_migrate_install, dispatch_uid="rcm.rls.install")
         task_prerun.connect(rls.task_started, dispatch_uid="rcm.rls.task_started", weak=False)
         task_postrun.connect(rls.task_finished, dispatch_uid="rcm.rls.task_finished", weak=False)

@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 from pydantic import BaseModel, Field
 
-from claims.x12.segments import X12SyntaxError, parse_interchange
+from claims.x12.segments import X12SyntaxError, ccyymmdd, parse_interchange, without_gc
 
 REJECT_REASONS = {
     "15": "required application data missing",
@@ -133,10 +133,7 @@ class EligibilityResponseIn(BaseModel):
 
 
 def _date(text: str) -> dt.date | None:
-    try:
-        return dt.datetime.strptime(text[:8], "%Y%m%d").date()
-    except ValueError:
-        return None
+    return ccyymmdd(text)
 
 
 def _dec(text: str) -> Decimal | None:
@@ -151,6 +148,7 @@ def _dec(text: str) -> Decimal | None:
     return value
 
 
+@without_gc
 def read_271(raw: bytes | str) -> EligibilityResponseIn:
     ix = parse_interchange(raw)
     if ix.transaction_type != "271":

@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from claims.x12.segments import Interchange, Segment, X12SyntaxError, parse_interchange
+from claims.x12.segments import Interchange, Segment, X12SyntaxError, ccyymmdd, parse_interchange, without_gc
 
 ACCEPTED_CATEGORIES = frozenset({"A1", "A2", "A5"})
 REJECTED_CATEGORIES = frozenset({"A3", "A4", "A6", "A7", "A8"})
@@ -129,13 +129,7 @@ def _date(value: Any) -> dt.date | None:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = str(value or "").strip()
-    if len(text) >= 8 and text[:8].isdigit():
-        try:
-            return dt.datetime.strptime(text[:8], "%Y%m%d").date()
-        except ValueError:
-            return None
-    return None
+    return ccyymmdd(str(value or "").strip())
 
 
 def _money(value: Any) -> Decimal | None:
@@ -228,6 +222,7 @@ def read_277ca_segments(ix: Interchange) -> StatusReport:
     return report
 
 
+@without_gc
 def read_277ca(raw: bytes | str, *, validate: bool = True) -> StatusReport:
     ix = parse_interchange(raw)
     if ix.transaction_type != "277" or "X214" not in ix.version:
@@ -272,6 +267,7 @@ def _sdk_status(stc: dict[str, Any], sep: str) -> Status:
                     "s3": stc.get("health_care_claim_status_3"), "text": stc.get("free_form_message_text")}, sep)
 
 
+@without_gc
 def read_277(raw: bytes | str) -> StatusReport:
     """A 277 claim status response (X212) read with x12sdk; raises `X12SyntaxError` when it cannot be read."""
     ix = parse_interchange(raw)

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from pydantic import BaseModel, Field
 
-from claims.x12.segments import Interchange, X12SyntaxError
+from claims.x12.segments import Interchange, X12SyntaxError, ccyymmdd
 
 
 class LineIn(BaseModel):
@@ -56,10 +56,7 @@ class ClaimIn(BaseModel):
 
 
 def _date(text: str) -> dt.date | None:
-    try:
-        return dt.datetime.strptime(text[:8], "%Y%m%d").date()
-    except ValueError:
-        return None
+    return ccyymmdd(text)
 
 
 def _money(text: str) -> Decimal:

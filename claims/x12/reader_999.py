@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from claims.x12.segments import Interchange, X12SyntaxError, parse_interchange
+from claims.x12.segments import Interchange, X12SyntaxError, parse_interchange, without_gc
 
 SEGMENT_ERRORS = {
     "1": "unrecognized segment",
@@ -194,6 +194,7 @@ def read_999_segments(ix: Interchange) -> Ack999:
     return Ack999(sender_id=ix.sender_id, control_number=ix.control_number, groups=groups)
 
 
+@without_gc
 def read_999(raw: bytes | str, *, validate: bool = True) -> Ack999:
     """The 999 as models. `validate`: run pyx12 on it first and refuse it (X12SyntaxError) if it fails."""
     ix = parse_interchange(raw)

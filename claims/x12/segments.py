@@ -8,16 +8,54 @@ caller keeps the file and flags it.
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+import gc
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import ParamSpec, TypeVar
 
 ISA_LENGTH = 106
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def without_gc(reader: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run a reader with Python's cyclic garbage collector paused.
+
+    A 10 MB file makes millions of small objects; the collector's full passes over them grow with the file,
+    which doubled parse time at 10 MB. Readers build trees, not cycles, so nothing is left for it to find.
+    """
+
+    @functools.wraps(reader)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        if not gc.isenabled():
+            return reader(*args, **kwargs)
+        gc.disable()
+        try:
+            return reader(*args, **kwargs)
+        finally:
+            gc.enable()
+
+    return run
+
+
+def ccyymmdd(text: str) -> dt.date | None:
+    """A CCYYMMDD date (the first 8 characters), or None; ~10x faster than strptime on the hot path."""
+    if len(text) < 8 or not text[:8].isdigit():
+        return None
+    try:
+        return dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+    except ValueError:
+        return None
 
 
 class X12SyntaxError(ValueError):
     """The bytes are not a readable X12 interchange; `str(exc)` says why."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs three extra calls per segment
 class Segment:
     position: int  # 1-based within the interchange (ISA is 1)
     id: str
@@ -89,17 +127,16 @@ def parse_interchange(raw: bytes | str) -> Interchange:
     if terminator.isalnum() or terminator == element or component == element:
         raise X12SyntaxError("the ISA segment's delimiters are not valid (element, component and segment "
                              "terminator must be distinct non-alphanumeric characters)")
-    body = text.replace("\r\n", "").replace("\n", "").replace("\r", "") if terminator not in "\r\n" else text
-    segments: list[Segment] = []
-    for n, chunk in enumerate(body.split(terminator), start=1):
-        chunk = chunk.strip("\r\n")
-        if not chunk.strip():
-            continue
-        parts = chunk.split(element)
-        seg_id = parts[0].strip()
-        if not seg_id.isalnum() or len(seg_id) > 3:
-            raise X12SyntaxError(f"segment {n} has no valid segment identifier ({chunk[:20]!r})")
-        segments.append(Segment(position=len(segments) + 1, id=seg_id, elements=tuple(parts[1:])))
+    if terminator in "\r\n":
+        chunks = [c.strip("\r\n") for c in text.split(terminator)]
+    else:
+        chunks = text.replace("\r\n", "").replace("\n", "").replace("\r", "").split(terminator)
+    # Comprehensions, not one loop with a branch per segment: half a million segments in 10 MB.
+    parts = [c.split(element) for c in chunks if c and not c.isspace()]
+    ids = [p[0].strip() for p in parts]
+    if not all(len(i) <= 3 and i.isalnum() for i in ids):
+        _bad_identifier(chunks, element)
+    segments = list(map(Segment, range(1, len(ids) + 1), ids, [tuple(p[1:]) for p in parts]))
     isa = segments[0]
     if segments[-1].id != "IEA":
         raise X12SyntaxError("the interchange has no closing IEA segment (the file is cut short)")
@@ -112,6 +149,13 @@ def parse_interchange(raw: bytes | str) -> Interchange:
         sender_qualifier=isa.get(5).strip(), sender_id=isa.get(6).strip(), receiver_qualifier=isa.get(7).strip(),
         receiver_id=isa.get(8).strip(), control_number=isa.get(13).strip(), usage=isa.get(15).strip(),
         date=isa.get(9), time=isa.get(10), segments=segments)
+
+
+def _bad_identifier(chunks: list[str], element: str) -> None:
+    for n, chunk in enumerate(chunks, start=1):
+        seg_id = chunk.split(element)[0].strip()
+        if chunk and not chunk.isspace() and (not seg_id.isalnum() or len(seg_id) > 3):
+            raise X12SyntaxError(f"segment {n} has no valid segment identifier ({chunk[:20]!r})")
 
 
 KINDS = ("ta1", "999", "277ca", "277", "271", "835", "unknown")
