@@ -16,13 +16,17 @@ The last line is one JSON object with `claims`, `generate_per_s`, `scrub_per_s`,
 from __future__ import annotations
 
 import argparse
+import contextlib
+import cProfile
 import io
 import math
 import os
+import pstats
 import random
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from _common import emit, fresh_database, signed_in_client
@@ -52,6 +56,20 @@ def synthetic_ptp(path: Path, pairs: int, seed: int = 11) -> int:
     return len(seen)
 
 
+@contextlib.contextmanager
+def _profiled(profiler: cProfile.Profile | None) -> Iterator[None]:
+    if profiler is None:
+        yield
+        return
+    profiler.enable()
+    try:
+        yield
+    finally:
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--claims", type=int, default=10000)
@@ -59,6 +77,7 @@ def main() -> None:
     parser.add_argument("--ncci-pairs", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--queue-only", action="store_true", help="reuse the last run's database; time the queue only")
+    parser.add_argument("--profile", action="store_true", help="print the costliest functions of scrub and 837P (cProfile)")
     args = parser.parse_args()
     if args.queue_only:
         fresh_database("rcm_bench_claims", keep=True)
@@ -106,15 +125,19 @@ def main() -> None:
 
     for system in ("ICD10CM", "CPT", "HCPCS", "MODIFIER"):  # a worker's warm cache, as after its first batch
         code_index(system=system, on=Claim.objects.order_by("-date_of_service").first().date_of_service)
+    profiler = cProfile.Profile() if args.profile else None
     started = time.perf_counter()
-    summary = services.claims_scrub(claim_ids=ids)
+    with _profiled(profiler):
+        summary = services.claims_scrub(claim_ids=ids)
     scrub_s = time.perf_counter() - started
     print(f"scrub: {n} claims in {scrub_s:.2f} s = {n / scrub_s:,.0f} claims/s ({summary.clean} clean, "
           f"{summary.with_errors} with errors: {dict(summary.errors_by_rule)})")
 
     clean = list(Claim.objects.filter(pk__in=ids, status="clean").values_list("pk", flat=True))
+    profiler = cProfile.Profile() if args.profile else None
     started = time.perf_counter()
-    exported = services.claims_export_837(claim_ids=clean, strict=False)
+    with _profiled(profiler):
+        exported = services.claims_export_837(claim_ids=clean, strict=False)
     x12_s = time.perf_counter() - started
     print(f"837P: {exported.claims} claims in {len(exported.batches)} files in {x12_s:.2f} s = "
           f"{exported.claims / x12_s:,.0f} claims/s")
