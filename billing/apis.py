@@ -228,7 +228,7 @@ class ProviderViewSet(PracticeScopedViewSet):
     filterset_fields = ["practice", "specialty", "is_active"]
 
     def perform_create(self, serializer: Any) -> None:
-        self.check_create_allowed(serializer.validated_data["practice"].pk)
+        self.check_create_allowed(getattr(serializer.validated_data.get("practice"), "pk", None))
         serializer.save()
 
 
@@ -245,7 +245,7 @@ class PayerViewSet(PracticeScopedViewSet):
     filterset_fields = ["practice", "kind", "is_active"]
 
     def perform_create(self, serializer: Any) -> None:
-        self.check_create_allowed(serializer.validated_data["practice"].pk)
+        self.check_create_allowed(getattr(serializer.validated_data.get("practice"), "pk", None))
         serializer.save()
 
 
@@ -269,7 +269,7 @@ class PatientViewSet(PracticeScopedViewSet):
         return selectors.patients_search(practice_ids=tenancy.practice_ids(self.request.user, self.read_perm), query=query)
 
     def perform_create(self, serializer: Any) -> None:
-        self.check_create_allowed(serializer.validated_data["practice"].pk)
+        self.check_create_allowed(getattr(serializer.validated_data.get("practice"), "pk", None))
         serializer.instance = services.patient_create(**serializer.validated_data)
 
     def perform_update(self, serializer: Any) -> None:
@@ -284,7 +284,7 @@ class CoverageViewSet(PracticeScopedViewSet):
     filterset_fields = ["practice", "patient", "payer", "priority"]
 
     def perform_create(self, serializer: Any) -> None:
-        self.check_create_allowed(serializer.validated_data["practice"].pk)
+        self.check_create_allowed(getattr(serializer.validated_data.get("practice"), "pk", None))
         serializer.instance = services.coverage_create(**serializer.validated_data)
 
     def perform_update(self, serializer: Any) -> None:
@@ -299,7 +299,7 @@ class EncounterViewSet(PracticeScopedViewSet):
     filterset_class = EncounterFilter
 
     def perform_create(self, serializer: Any) -> None:
-        self.check_create_allowed(serializer.validated_data["practice"].pk)
+        self.check_create_allowed(getattr(serializer.validated_data.get("practice"), "pk", None))
         serializer.instance = services.encounter_create(**serializer.validated_data)
 
     def perform_update(self, serializer: Any) -> None:

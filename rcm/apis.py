@@ -23,6 +23,15 @@ class AccessLogSerializer(serializers.ModelSerializer):
         fields = ["id", "practice", "username", "action", "object_type", "object_ids", "patient_ids", "path", "via", "ip", "at"]
 
 
+class AccessLogPageSerializer(serializers.Serializer):
+    """A page of the access log, as DRF's page-number pagination returns it."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = AccessLogSerializer(many=True)
+
+
 class ChangeEventSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
     model = serializers.CharField()
@@ -42,7 +51,7 @@ class JobSerializer(serializers.ModelSerializer):
                   "started_at", "finished_at"]
 
 
-@extend_schema(responses=AccessLogSerializer(many=True),
+@extend_schema(responses=AccessLogPageSerializer,
                parameters=[OpenApiParameter("practice", int), OpenApiParameter("user", str), OpenApiParameter("patient", int)])
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])

@@ -180,6 +180,25 @@ class RlsMiddleware:
         return response
 
 
+def rescope_for(user: Any) -> None:
+    """Narrow a request's scope to `user`'s practices once the API has authenticated it.
+
+    A token (or any DRF authenticator) is checked inside the view, after `RlsMiddleware` has already
+    switched the connection with the user it knew then (anonymous: no practices). Memberships are read as
+    the login role, then the application role is set again with them; the middleware still restores the
+    connection at the end of the response."""
+    if not settings.RCM_DB_RLS:
+        return
+    from rcm.tenancy import memberships
+
+    with connection.cursor() as cur:
+        if _state(cur)[1] != "practice":
+            return  # not inside a request's scope (a command, a task, a system block)
+        cur.execute("RESET ROLE")
+        ids = [m.practice_id for m in memberships(user)]
+        _apply(cur, scope="practice", practice_ids=ids)
+
+
 def _reset_after(before: tuple[str, str, str]) -> None:
     try:
         if connection.connection is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pgtrigger
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -60,6 +61,13 @@ class ClearinghouseConnection(PracticeOwned):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_kind_display()})"
+
+    def clean(self) -> None:
+        """An SFTP drop needs its host, a REST API its base URL: refused when saved, not when first used."""
+        if self.kind == self.Kind.SFTP and not self.host.strip():
+            raise ValidationError({"host": "An SFTP connection needs the clearinghouse's host name."})
+        if self.kind == self.Kind.REST and not self.base_url.strip():
+            raise ValidationError({"base_url": "A REST connection needs the API's base URL."})
 
 
 class PayerPolicy(PracticeOwned):

@@ -32,6 +32,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from claims.clearinghouse.base import (
+    ClearinghouseAdapter,
     InboundRef,
     Outbound,
     PermanentError,
@@ -191,7 +192,11 @@ def submission_deliver(*, submission_id: int, worker: str = "", stale_after: flo
         sub.save(update_fields=["status", "attempts", "heartbeat_at"])
         attempt = SubmissionAttempt.objects.create(practice_id=sub.practice_id, submission=sub, number=sub.attempts,
                                                    worker=(worker or socket.gethostname())[:100])
-    adapter = adapter_for(sub.connection)
+    try:
+        adapter = adapter_for(sub.connection)
+    except PermanentError as exc:
+        _finish(sub, attempt, Submission.Status.FAILED, SubmissionAttempt.Outcome.FAILED, str(exc))
+        return Submission.Status.FAILED
     outbound = Outbound(key=sub.idempotency_key, filename=sub.filename, content=sub.payload().encode("latin-1"),
                         kind=sub.kind)
     try:
@@ -310,9 +315,10 @@ class PollResult:
 def clearinghouse_poll(*, connection: ClearinghouseConnection, user: Any = None) -> PollResult:
     """Fetch every waiting answer, store it, tell the clearinghouse, then process what was stored."""
     result = PollResult()
-    adapter = adapter_for(connection)
+    adapter: ClearinghouseAdapter | None = None
     stored: list[InboundFile] = []
     try:
+        adapter = adapter_for(connection)  # a connection saved before its settings were checked can fail here
         for ref in adapter.list_inbound():
             raw = adapter.fetch(ref)
             row, _created = inbound_store(practice_id=connection.practice_id, connection=connection, ref=ref, raw=raw)
@@ -325,7 +331,8 @@ def clearinghouse_poll(*, connection: ClearinghouseConnection, user: Any = None)
         result.problems.append(str(exc))
         result.errors += 1
     finally:
-        adapter.close()
+        if adapter is not None:
+            adapter.close()
     # Also anything stored earlier and not processed (a crash between store and process).
     pending = list(InboundFile.objects.filter(practice_id=connection.practice_id, status=InboundFile.Status.RECEIVED)
                    .exclude(pk__in=[r.pk for r in stored]).order_by("pk"))

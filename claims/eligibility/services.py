@@ -78,7 +78,13 @@ def _send(practice_id: int, payer: Payer, checks: list[EligibilityCheck], *, use
                                         practice.tax_id),
                      sender_id=ids[0], receiver_id=ids[1], control_number=control, created=timezone.localtime(),
                      usage=_usage())
-    adapter = adapter_for(conn)
+    try:
+        adapter = adapter_for(conn)
+    except PermanentError as exc:  # a connection saved before its settings were checked
+        EligibilityCheck.objects.filter(pk__in=[c.pk for c in checks]).update(
+            status=EligibilityCheck.Status.FAILED, errors=[f"could not ask the payer: {exc}"[:300]],
+            answered_at=timezone.now())
+        return {"asked": len(checks), "answered": 0, "failed": len(checks)}
     try:
         if adapter.supports_realtime:
             try:

@@ -93,6 +93,17 @@ def test_a_request_runs_as_the_application_role_and_is_switched_back(world: Any,
     assert client.get("/api/v1/patients/").json()["count"] == 1
 
 
+def test_a_token_api_request_is_scoped_to_the_tokens_user(world: Any, rls_on: None) -> None:
+    """The token is checked inside the view, after the middleware switched the connection for an anonymous user."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    api = APIClient(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=world.biller).key}")
+    assert [p["id"] for p in api.get("/api/v1/patients/").json()["results"]] == [world.patient.pk]
+    assert api.get(f"/api/v1/patients/{world.other_patient.pk}/").status_code == 404
+    assert _fetch("SELECT current_user") != [(rls.app_role(),)]
+
+
 def test_a_task_runs_in_system_scope(world: Any, rls_on: None) -> None:
     from celery import shared_task
 

@@ -88,3 +88,17 @@ def test_dashboard_counts_and_totals(world: Any, client_for: Any, api_for: Any) 
     body = api_for(world.manager).get("/api/v1/dashboard/summary/").json()
     assert body["encounters"] == 1 and body["charges"] == "140.00"
     assert api_for(world.coder).get("/api/v1/dashboard/summary/").status_code == 403
+
+
+@pytest.mark.parametrize(("role", "url", "body"), [
+    ("coder", "/api/v1/payers/", {"kind": "medicaid", "name": "P"}),
+    ("manager", "/api/v1/payers/", {"kind": "medicaid", "name": "P"}),
+    ("biller", "/api/v1/fee-schedules/", {"effective_from": "2025-01-01", "kind": "charge", "name": "F"}),
+    ("coder", "/api/v1/providers/", {"first_name": "A", "last_name": "B", "npi": "1234567893",
+                                      "taxonomy": "207N00000X", "specialty": "dermatology"}),
+])
+def test_creating_without_the_role_anywhere_is_403_without_naming_a_practice(world: Any, api_for: Any, role: str,
+                                                                            url: str, body: dict) -> None:
+    """(Found by schemathesis: with no practice where the role may write, the default practice was None → 500.)"""
+    resp = api_for(getattr(world, role)).post(url, body, format="json")
+    assert resp.status_code == 403, resp.content
