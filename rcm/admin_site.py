@@ -16,7 +16,10 @@ class RcmAdminSite(admin.AdminSite):
 
     def has_permission(self, request: HttpRequest) -> bool:
         from billing.models import Membership
+        from rcm import rls
 
         user = request.user
-        return bool(super().has_permission(request)
-                    and not Membership.objects.filter(user_id=user.pk, is_active=True).exists())
+        if not super().has_permission(request):
+            return False
+        with rls.scoped(system=True):  # under row-level security a staff account's own scope sees no memberships
+            return not Membership.objects.filter(user_id=user.pk, is_active=True).exists()

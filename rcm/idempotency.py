@@ -29,10 +29,18 @@ MAX_KEY = 255
 
 
 def _practice_id(request: Request) -> int | None:
-    wanted = request.query_params.get("practice")
-    if wanted and wanted.isdigit():
+    """The practice the record is filed under: the one named, else the active one, else the user's first — always
+    one of the user's own (a token request has no active practice; row-level security refuses any other)."""
+    from rcm.tenancy import memberships
+
+    mine = [m.practice_id for m in memberships(request.user)]
+    wanted = request.query_params.get("practice", "")
+    if wanted.isdigit() and int(wanted) in mine:
         return int(wanted)
-    return getattr(request._request, "practice_id", None)
+    active = getattr(request._request, "practice_id", None)
+    if active in mine:
+        return int(active)
+    return mine[0] if mine else None
 
 
 def _fingerprint(request: Request) -> str:

@@ -102,9 +102,11 @@ def api_for() -> Any:
     from rest_framework.test import APIClient
 
     def make(user: Any) -> Any:
-        api = APIClient()
-        api.force_authenticate(user)
-        return api
+        """Signed in with a real token (the path clients take, including the row-level-security scope)."""
+        from rest_framework.authtoken.models import Token
+
+        token, _ = Token.objects.get_or_create(user=user)
+        return APIClient(HTTP_AUTHORIZATION=f"Token {token.key}")
 
     return make
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import io
+import itertools
 import json
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 
 
@@ -78,9 +80,7 @@ def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]])
     if not n:
         return 0
     buf.seek(0)
-    with connection.cursor() as cur:
-        quoted = ", ".join('"' + c + '"' for c in columns)
-        cur.cursor.copy_expert(f"COPY {table} ({quoted}) FROM STDIN", buf)
+    _copy(table, columns, buf)
     return n
 
 
@@ -105,10 +105,33 @@ def copy_lines(table: str, columns: Sequence[str], lines: Iterable[str]) -> int:
     if not n:
         return 0
     buf.seek(0)
+    _copy(table, columns, buf)
+    return n
+
+
+_staged = itertools.count(1)
+
+
+def _as_application_role(cur: Any) -> bool:
+    from rcm.rls import app_role
+
+    cur.execute("SELECT current_user = %s", [app_role()])
+    return bool(cur.fetchone()[0])
+
+
+def _copy(table: str, columns: Sequence[str], buf: io.StringIO) -> None:
+    """COPY into `table`; under row-level security through a temporary table (PostgreSQL refuses COPY FROM
+    into a table with RLS for a role it applies to), then one INSERT … SELECT that the policy checks."""
     quoted = ", ".join('"' + c + '"' for c in columns)
     with connection.cursor() as cur:
-        cur.cursor.copy_expert(f"COPY {table} ({quoted}) FROM STDIN", buf)
-    return n
+        if not settings.RCM_DB_RLS or not _as_application_role(cur):
+            cur.cursor.copy_expert(f"COPY {table} ({quoted}) FROM STDIN", buf)
+            return
+        stage = f"_rcm_copy_{next(_staged)}"
+        cur.execute(f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {quoted} FROM {table} WITH NO DATA")  # noqa: S608
+        cur.cursor.copy_expert(f"COPY {stage} ({quoted}) FROM STDIN", buf)
+        cur.execute(f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM {stage}")  # noqa: S608 - our names
+        cur.execute(f"DROP TABLE {stage}")
 
 
 class IdPool:
