@@ -105,3 +105,39 @@ def job_ping_api(request: Request) -> Response:
     job = job_enqueue(kind="ping", practice_id=practice_id, params={"message": body.validated_data["message"]},
                       user=request.user)
     return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class SecurityKeySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    last_used_at = serializers.DateTimeField(allow_null=True)
+
+
+class FactorsSerializer(serializers.Serializer):
+    totp = serializers.BooleanField(help_text="An authenticator app is enrolled.")
+    keys = SecurityKeySerializer(many=True)
+
+
+@extend_schema(responses=FactorsSerializer)
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def factors_api(request: Request) -> Response:
+    """The signed-in user's second factors (the API twin of /account/security/). Keys are added in a browser."""
+    from rcm.mfa import factors_for
+
+    factors = factors_for(request.user)
+    return Response(FactorsSerializer({"totp": factors["totp"] is not None, "keys": factors["keys"]}).data)
+
+
+@extend_schema(request=None, responses={204: None, 400: dict, 404: dict})
+@api_view(["DELETE"])
+@permission_classes([IsAuthenticated])
+def factor_key_api(request: Request, pk: int) -> Response:
+    """Remove one of the signed-in user's security keys; refused (400) for their last second factor."""
+    from rcm.mfa import remove_security_key
+
+    error = remove_security_key(request.user, pk)
+    if error:
+        return Response({"detail": error}, status=status.HTTP_400_BAD_REQUEST)
+    return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,9 +1,10 @@
-"""Multi-factor sign-in (TOTP through django-otp) and the rule that nothing else is reachable without it.
+"""Multi-factor sign-in (TOTP through django-otp; security keys and passkeys through rcm.mfa_webauthn) and the rule
+that nothing else is reachable without it.
 
 Signing in is two steps: the password form (Django's LoginView, guarded by django-axes) makes the session
 *authenticated*; the code from the user's authenticator app makes it *verified* (django-otp stores the
 device in the session). `MfaRequiredMiddleware` lets an authenticated but unverified session reach only
-the second step (or enrolment, for a user who has no device yet) and sign-out. Every other way in — a
+the second step (a code or a security key; or enrolment, for a user who has no device yet) and sign-out. Every other way in — a
 password reset, the admin site's login, the API — lands in the same place, so none of them skips the code.
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,6 +27,8 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from rcm.mfa_webauthn import credentials_for
 
 # Reachable by a signed-in user whose second factor is not verified yet.
 EXEMPT_PREFIXES = ("/login/", "/logout/", "/mfa/", "/healthz")
@@ -90,8 +94,11 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
             request.session.cycle_key()  # a new key once fully signed in, too
             return redirect(_next_url(request))
         error = "That code is not valid (or was already used). Enter the current code from your authenticator app."
-    return render(request, "rcm/mfa_verify.html", {"error": error, "next": _next_url(request)},
-                  status=400 if error else 200)
+    return render(request, "rcm/mfa_verify.html", {
+        "error": error, "next": _next_url(request),
+        "has_totp": TOTPDevice.objects.filter(user=request.user, confirmed=True).exists(),
+        "has_keys": bool(credentials_for(request.user)),
+    }, status=400 if error else 200)
 
 
 @require_http_methods(["GET", "POST"])
@@ -120,6 +127,46 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
         "qr_svg": mark_safe(_qr_svg(device.config_url)),  # noqa: S308 - SVG markup we generated, no user input
         "secret": totp_secret_b32(device), "error": error, "next": _next_url(request),
     }, status=400 if error else 200)
+
+
+@login_required
+@require_http_methods(["GET"])
+def account_security(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's second factors: the authenticator app and any security keys; add or remove a key."""
+    return render(request, "rcm/account_security.html", factors_for(request.user))
+
+
+@login_required
+@require_http_methods(["POST"])
+def remove_key(request: HttpRequest, pk: int) -> HttpResponse:
+    error = remove_security_key(request.user, pk)
+    if error:
+        return render(request, "rcm/account_security.html", {**factors_for(request.user), "error": error}, status=400)
+    return redirect("account_security")
+
+
+def factors_for(user: Any) -> dict[str, Any]:
+    return {
+        "totp": TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first(),
+        "keys": credentials_for(user),
+    }
+
+
+def remove_security_key(user: Any, pk: int) -> str | None:
+    """Remove one of the user's keys, unless it is their last second factor (then sign-in would need none).
+
+    Another user's key is "not found", never "forbidden", so key ids reveal nothing."""
+    from django.http import Http404
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    key = WebAuthnCredential.objects.filter(user=user, pk=pk).first()
+    if key is None:
+        raise Http404("No such security key.")
+    others = WebAuthnCredential.objects.filter(user=user, confirmed=True).exclude(pk=pk).exists()
+    if not others and not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return "This is your only second factor: add an authenticator app or another key before removing it."
+    key.delete()
+    return None
 
 
 def api_token(request: HttpRequest) -> HttpResponse:

@@ -9,7 +9,7 @@ of anything, no BYPASSRLS). A row is visible to that role only when
 
 With neither set the role sees no rows. The login role (the table owner, which runs migrations and commands)
 switches to the application role per request (`RlsMiddleware`) and per task (`task_prerun`), when
-`RCM_DB_RLS` is on. Policies are (re)applied after every `migrate` by finding the tables in the catalog, so a
+`RCM_DB_RLS` is on (the default). Policies are (re)applied after every `migrate` by finding the tables in the catalog, so a
 table added later by any app is covered without being listed (tests/rcm/test_rls.py fails if one is not).
 
 The same handler grants the role what the app needs and withholds UPDATE, DELETE and TRUNCATE on the

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp_webauthn",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -154,10 +155,10 @@ else:
         }
     }
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
-# Row-level security (rcm/rls.py): policies are always installed by migrate; RCM_DB_RLS makes requests and tasks
-# run as the application role, which the policies bind.
+# Row-level security (rcm/rls.py): policies are always installed by migrate; RCM_DB_RLS (on unless set to false)
+# makes requests and tasks run as the application role, which the policies bind.
 RCM_DB_APP_ROLE = env("RCM_DB_APP_ROLE", "rcm_app") or "rcm_app"
-RCM_DB_RLS = env_bool("RCM_DB_RLS", False)
+RCM_DB_RLS = env_bool("RCM_DB_RLS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth ------------------------------------------------------------------------------------
@@ -175,7 +176,9 @@ AXES_COOLOFF_TIME = env_int("RCM_LOCKOUT_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = ["username"]  # per account, whatever address the guesses come from
 # axes.W006 wants the IP address in the lock too; a practice behind one NAT address would then be locked out
 # together by a few typos. Per-address rate limits belong to the TLS proxy in front.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# otp_webauthn.E010/E030 want a fixed relying-party id and origin list; rcm.mfa_webauthn derives both from the
+# request's host, which ALLOWED_HOSTS has already checked (RCM_WEBAUTHN_RP_ID / RCM_WEBAUTHN_ORIGINS pin them).
+SILENCED_SYSTEM_CHECKS = ["axes.W006", "otp_webauthn.E010", "otp_webauthn.E030"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
@@ -183,6 +186,12 @@ AXES_VERBOSE = False
 # Every user signs in with a second factor (TOTP, django-otp); see rcm/mfa.py.
 RCM_MFA_REQUIRED = env_bool("RCM_MFA_REQUIRED", True)
 OTP_TOTP_ISSUER = "RCM"
+# Security keys and passkeys (rcm/mfa_webauthn.py): a second factor only, never a way round the password.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_HELPER_CLASS = "rcm.mfa_webauthn.RcmWebAuthnHelper"
+OTP_WEBAUTHN_RP_NAME = "RCM"
+RCM_WEBAUTHN_RP_ID = env("RCM_WEBAUTHN_RP_ID") or ""  # default: the request's host
+RCM_WEBAUTHN_ORIGINS = [o for o in (env("RCM_WEBAUTHN_ORIGINS") or "").split(",") if o]  # default: the request's origin
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 

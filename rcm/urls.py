@@ -39,6 +39,8 @@ api_v1 = [
     path("jobs/ping/", rcm_apis.job_ping_api, name="api-job-ping"),
     path("jobs/<int:pk>/", rcm_apis.job_detail_api, name="api-job-detail"),
     path("auth/token/", csrf_exempt(mfa.api_token), name="api-token"),
+    path("auth/factors/", rcm_apis.factors_api, name="api-auth-factors"),
+    path("auth/factors/keys/<int:pk>/", rcm_apis.factor_key_api, name="api-auth-factor-key"),
 ]
 
 urlpatterns = [
@@ -47,6 +49,9 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("mfa/verify/", mfa.mfa_verify, name="mfa_verify"),
     path("mfa/setup/", mfa.mfa_setup, name="mfa_setup"),
+    path("mfa/webauthn/", include("rcm.mfa_webauthn", namespace="otp_webauthn")),
+    path("account/security/", mfa.account_security, name="account_security"),
+    path("account/security/keys/<int:pk>/remove/", mfa.remove_key, name="account_security_remove_key"),
     path("practice/switch/", billing_views.practice_switch, name="practice_switch"),
     path("healthz", rcm_views.healthz, name="healthz"),
     path("audit/access/", rcm_views.audit_access, name="audit_access"),
