@@ -1,9 +1,9 @@
 """Claims throughput: `python bench/claims.py [--claims N] [--queue-claims M] [--ncci-pairs P]`.
 
-On a fresh database `rcm_bench_claims`: load the code sets, seed enough coded encounters for N claims
-(`seed_demo`, without its demo claims), load a synthetic NCCI PTP table of P pairs (about the size of
-CMS's practitioner file) in CMS's layout through the importer unless a real one is already loaded, then
-time on this one process, exactly as a worker runs them:
+On a fresh database (`rcm_bench_claims`, or `--database NAME`): load the code sets, seed enough coded
+encounters for N claims (`seed_demo`, without its demo claims), load a synthetic NCCI PTP table of P pairs
+(about the size of CMS's practitioner file) in CMS's layout through the importer unless a real one is
+already loaded, then time on this one process, exactly as a worker runs them:
 
 - claim generation (`claims_generate_pending`),
 - scrubbing N claims (`claims_scrub`: snapshot queries, rule data, the rules, persisting findings/status),
@@ -78,13 +78,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--queue-only", action="store_true", help="reuse the last run's database; time the queue only")
     parser.add_argument("--profile", action="store_true", help="print the costliest functions of scrub and 837P (cProfile)")
+    parser.add_argument("--database", default="rcm_bench_claims", help="the database to (re)create on the server")
     args = parser.parse_args()
     if args.queue_only:
-        fresh_database("rcm_bench_claims", keep=True)
+        fresh_database(args.database, keep=True)
         emit({"queue_only": True, **queue_time(args.queue_claims)})
         return
     os.environ["RCM_SEED_CLAIMS"] = "0"
-    fresh_database("rcm_bench_claims")
+    fresh_database(args.database)
     from django.core.management import call_command
 
     call_command("load_codesets", verbosity=0, stdout=io.StringIO())

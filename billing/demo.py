@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import import_module
@@ -49,6 +49,7 @@ DEMO_PASSWORD = "rcm-demo-2026"  # noqa: S105 - printed on purpose: demo logins 
 DEMO_USERS = [("coder", Role.CODER, "Casey", "Coder"), ("biller", Role.BILLER, "Blair", "Biller"),
               ("manager", Role.MANAGER, "Morgan", "Manager"), ("admin", Role.ADMIN, "Alex", "Admin")]
 BATCH = 5000
+WINDOW_DAYS = 270  # dates of service fall in the ~9 months before "today"
 
 # The practice's own charge per code (what it bills every payer), in dollars.
 CHARGES: dict[str, str] = {
@@ -294,8 +295,14 @@ def _coverages(rng: random.Random, practice: Practice, patients: list[Patient], 
 
 
 def seed_practice(*, name: str, encounters: int, seed: int, today: dt.date, coded_share: float = 0.93,
-                  mrn_prefix: str = "M", users: dict[str, Any] | None = None) -> SeedResult:
-    """Build one demo practice. Returns what was created; fast enough for 100,000 encounters."""
+                  mrn_prefix: str = "M", users: dict[str, Any] | None = None, window_days: int = WINDOW_DAYS,
+                  steps: Collection[str] | None = None) -> SeedResult:
+    """Build one demo practice. Returns what was created; fast enough for 100,000 encounters.
+
+    Dates of service fall in the `window_days` before `today`. `steps` limits the later stages run
+    (`<app>.demo.seed_step`, default all): `seed_demo --lines` grows the practice before EHR imports and the
+    summaries, then runs those with `seed_steps`.
+    """
     started = time.perf_counter()
     rng = random.Random(seed)
     # A bulk load of demo data: its insert events are not written to the change history (they would
@@ -317,8 +324,8 @@ def seed_practice(*, name: str, encounters: int, seed: int, today: dt.date, code
         pcp = [p for p in providers if p.specialty == Specialty.PRIMARY_CARE]
         seen: set[int] = set()
         rows: list[tuple[Encounter, demo_notes.Visit, bool]] = []
-        # Spread dates of service over the last ~9 months, older ones coded, the newest awaiting coding.
-        offsets = sorted((int(rng.betavariate(1.2, 2.2) * 270) for _ in range(encounters)), reverse=True)
+        # Spread dates of service over the window (~9 months by default), older ones coded, the newest awaiting coding.
+        offsets = sorted((int(rng.betavariate(1.2, 2.2) * window_days) for _ in range(encounters)), reverse=True)
         for offset in offsets:
             patient = rng.choice(patients)
             dos = today - dt.timedelta(days=offset)
@@ -360,10 +367,15 @@ def seed_practice(*, name: str, encounters: int, seed: int, today: dt.date, code
                 model.objects.bulk_create(chunk)
 
     result = SeedResult(practice=practice, encounters=len(rows), coded=sum(1 for r in rows if r[2]), patients=len(patients))
-    for app in DOMAIN_APPS:  # each later stage adds its own demo data, in the apps' order
-        if find_spec(f"{app}.demo"):
-            step = getattr(import_module(f"{app}.demo"), "seed_step", None)
-            if step is not None:
-                result.extra[app] = step(practice=practice, rng=random.Random(seed + 1), today=today)
+    seed_steps(result, seed=seed, today=today, apps=DOMAIN_APPS if steps is None else steps)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def seed_steps(result: SeedResult, *, seed: int, today: dt.date, apps: Collection[str]) -> None:
+    """Each later stage adds its own demo data, in the apps' order (only the apps named in `apps`)."""
+    for app in DOMAIN_APPS:
+        if app in apps and find_spec(f"{app}.demo"):
+            step = getattr(import_module(f"{app}.demo"), "seed_step", None)
+            if step is not None:
+                result.extra[app] = step(practice=result.practice, rng=random.Random(seed + 1), today=today)

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from billing.models import Coverage, Encounter, Payer
@@ -29,24 +30,40 @@ _CLAIM_FIELDS = (
     "patient__sex", "patient__address_line1", "patient__address_line2", "patient__city", "patient__state",
     "patient__zip_code", "member_id", "group_number", "relationship", "subscriber_first_name", "subscriber_last_name",
     "subscriber_date_of_birth", "subscriber_sex", "diagnosis_codes", "prior_authorization", "referring_provider_npi",
-    "referring_provider_name", "onset_date", "prior_adjudication",
-    "prior_claim__responsibility", "prior_claim__payer__name", "prior_claim__payer__payer_id",
-    "prior_claim__payer__kind", "prior_claim__member_id", "prior_claim__relationship", "prior_claim__group_number",
-    "prior_claim__subscriber_first_name", "prior_claim__subscriber_last_name", "prior_claim__patient__first_name",
-    "prior_claim__patient__last_name",
+    "referring_provider_name", "onset_date", "prior_adjudication", "prior_claim_id",
+)
+# The primary claim of a secondary one, read in its own query for the few claims that have one: as joins of
+# the main query they cost a scan of the whole claims table for every batch.
+_PRIOR_FIELDS = (
+    "responsibility", "payer__name", "payer__payer_id", "payer__kind", "member_id", "relationship", "group_number",
+    "subscriber_first_name", "subscriber_last_name", "patient__first_name", "patient__last_name",
 )
 _LINE_FIELDS = ("claim_id", "id", "line_number", "line_control_number", "code", "modifiers", "units",
                 "diagnosis_pointers", "charge_amount", "date_of_service", "place_of_service")
 
 
-def _addr(row: dict[str, Any], prefix: str) -> Address:
-    return Address(row[f"{prefix}address_line1"] or "", row[f"{prefix}address_line2"] or "", row[f"{prefix}city"] or "",
-                   row[f"{prefix}state"] or "", row[f"{prefix}zip_code"] or "")
+_ADDRESS_PARTS = ("address_line1", "address_line2", "city", "state", "zip_code")
 
 
-def _other_payer(row: dict[str, Any]) -> OtherPayer | None:
-    raw = row["prior_adjudication"]
-    if not raw or row["prior_claim__payer__name"] is None:
+def _address_reader(prefix: str) -> Any:
+    """A function from a claim row (tuple) to its Address; one Address object per distinct address, shared
+    by the claims (the practice's and a facility's address repeat on every claim of a batch)."""
+    at = [_CLAIM_FIELDS.index(f"{prefix}{part}") for part in _ADDRESS_PARTS]
+    seen: dict[tuple[Any, ...], Address] = {}
+
+    def read(values: tuple[Any, ...]) -> Address:
+        key = tuple(values[i] for i in at)
+        found = seen.get(key)
+        if found is None:
+            found = seen[key] = Address(*(v or "" for v in key))
+        return found
+
+    return read
+
+
+def _other_payer(raw: Any, row: dict[str, Any] | None) -> OtherPayer | None:
+    """Loops 2320-2430 from the stored adjudication and the primary claim's row (`prior_claim__*` keys)."""
+    if not raw or row is None or row["prior_claim__payer__name"] is None:
         return None
     adj = PriorAdjudication.model_validate(raw)
     self_ = row["prior_claim__relationship"] == "18"
@@ -66,45 +83,61 @@ def _other_payer(row: dict[str, Any]) -> OtherPayer | None:
     )
 
 
+def id_in(ids: Iterable[int]) -> RawSQL:
+    """For `pk__in=`: the ids as one array parameter (`IN (SELECT unnest(...))`) rather than one parameter
+    per id, which Django prepares one by one — thousands of times a batch."""
+    return RawSQL("SELECT unnest(%s::bigint[])", (list(ids),))
+
+
 def claim_snapshots(*, claim_ids: Iterable[int]) -> list[ClaimSnap]:
     """Snapshots of the given claims in two queries (claims with their parties, then lines), in id order."""
     ids = sorted(set(claim_ids))
     if not ids:
         return []
     lines: dict[int, list[LineSnap]] = defaultdict(list)
-    for ln in ClaimLine.objects.filter(claim_id__in=ids).order_by("claim_id", "line_number").values_list(*_LINE_FIELDS):
+    for ln in ClaimLine.objects.filter(claim_id__in=id_in(ids)).order_by("claim_id", "line_number").values_list(*_LINE_FIELDS):
         lines[ln[0]].append(LineSnap(id=ln[1], line_number=ln[2], line_control_number=ln[3], code=ln[4],
                                      modifiers=tuple(ln[5]), units=ln[6], pointers=tuple(ln[7]), charge=ln[8],
                                      date_of_service=ln[9], place_of_service=ln[10]))
     snaps = []
-    for values in Claim.objects.filter(pk__in=ids).order_by("pk").values_list(*_CLAIM_FIELDS):
-        row = dict(zip(_CLAIM_FIELDS, values, strict=True))
+    practice_addr, facility_addr, patient_addr = (_address_reader(p) for p in ("practice__", "facility__", "patient__"))
+    filing = Payer.FILING_INDICATOR
+    prior = _CLAIM_FIELDS.index("prior_adjudication")
+    rows = list(Claim.objects.filter(pk__in=id_in(ids)).order_by("pk").values_list(*_CLAIM_FIELDS))
+    prior_ids = {values[prior + 1] for values in rows if values[prior] and values[prior + 1] is not None}
+    priors = {pk: dict(zip((f"prior_claim__{f}" for f in _PRIOR_FIELDS), rest, strict=True)) for pk, *rest in
+              Claim.objects.filter(pk__in=prior_ids).values_list("pk", *_PRIOR_FIELDS)} if prior_ids else {}
+    for values in rows:
+        (id_, status, pcn, frequency, original_payer_claim_number, responsibility, date_of_service, payer_pk,
+         payer_name, payer_id, payer_kind, timely_filing_days, billing_name, billing_npi, billing_tax_id,
+         billing_taxonomy, _l1, _l2, _city, _state, _zip, billing_phone, rendering_pk, rendering_first_name,
+         rendering_last_name, rendering_npi, rendering_taxonomy, facility_name, facility_npi,
+         _fl1, _fl2, _fcity, _fstate, _fzip, place_of_service, patient_pk, patient_first_name, patient_middle_name,
+         patient_last_name, patient_date_of_birth, patient_sex, _pl1, _pl2, _pcity, _pstate, _pzip, member_id,
+         group_number, relationship, subscriber_first_name, subscriber_last_name, subscriber_date_of_birth,
+         subscriber_sex, diagnosis_codes, prior_authorization, referring_npi, referring_name,
+         onset_date) = values[:prior]
         snaps.append(ClaimSnap(
-            id=row["id"], status=row["status"], pcn=row["pcn"], frequency=row["frequency"],
-            original_payer_claim_number=row["original_payer_claim_number"], responsibility=row["responsibility"],
-            date_of_service=row["date_of_service"], lines=tuple(lines.get(row["id"], ())),
-            diagnosis_codes=tuple(row["diagnosis_codes"]),
-            payer_pk=row["payer_id"], payer_name=row["payer__name"], payer_id=row["payer__payer_id"] or "",
-            filing_indicator=Payer.FILING_INDICATOR.get(row["payer__kind"], "CI"),
-            timely_filing_days=row["payer__timely_filing_days"],
-            billing_name=row["practice__name"], billing_npi=row["billing_npi"], billing_tax_id=row["billing_tax_id"],
-            billing_taxonomy=row["billing_taxonomy"], billing_address=_addr(row, "practice__"),
-            billing_phone=row["practice__phone"] or "",
-            rendering_pk=row["rendering_provider_id"], rendering_first_name=row["rendering_provider__first_name"],
-            rendering_last_name=row["rendering_provider__last_name"], rendering_npi=row["rendering_npi"],
-            rendering_taxonomy=row["rendering_taxonomy"],
-            facility_name=row["facility__name"], facility_npi=row["facility__npi"] or "",
-            facility_address=_addr(row, "facility__"), place_of_service=row["place_of_service"],
-            patient_pk=row["patient_id"], patient_first_name=row["patient__first_name"],
-            patient_middle_name=row["patient__middle_name"] or "", patient_last_name=row["patient__last_name"],
-            patient_date_of_birth=row["patient__date_of_birth"], patient_sex=row["patient__sex"],
-            patient_address=_addr(row, "patient__"),
-            member_id=row["member_id"], group_number=row["group_number"], relationship=row["relationship"],
-            subscriber_first_name=row["subscriber_first_name"], subscriber_last_name=row["subscriber_last_name"],
-            subscriber_date_of_birth=row["subscriber_date_of_birth"], subscriber_sex=row["subscriber_sex"],
-            prior_authorization=row["prior_authorization"], referring_npi=row["referring_provider_npi"],
-            referring_name=row["referring_provider_name"], onset_date=row["onset_date"],
-            other_payer=_other_payer(row),
+            id=id_, status=status, pcn=pcn, frequency=frequency, original_payer_claim_number=original_payer_claim_number,
+            responsibility=responsibility, date_of_service=date_of_service, lines=tuple(lines.get(id_, ())),
+            diagnosis_codes=tuple(diagnosis_codes),
+            payer_pk=payer_pk, payer_name=payer_name, payer_id=payer_id or "",
+            filing_indicator=filing.get(payer_kind, "CI"), timely_filing_days=timely_filing_days,
+            billing_name=billing_name, billing_npi=billing_npi, billing_tax_id=billing_tax_id,
+            billing_taxonomy=billing_taxonomy, billing_address=practice_addr(values), billing_phone=billing_phone or "",
+            rendering_pk=rendering_pk, rendering_first_name=rendering_first_name,
+            rendering_last_name=rendering_last_name, rendering_npi=rendering_npi, rendering_taxonomy=rendering_taxonomy,
+            facility_name=facility_name, facility_npi=facility_npi or "", facility_address=facility_addr(values),
+            place_of_service=place_of_service,
+            patient_pk=patient_pk, patient_first_name=patient_first_name, patient_middle_name=patient_middle_name or "",
+            patient_last_name=patient_last_name, patient_date_of_birth=patient_date_of_birth, patient_sex=patient_sex,
+            patient_address=patient_addr(values),
+            member_id=member_id, group_number=group_number, relationship=relationship,
+            subscriber_first_name=subscriber_first_name, subscriber_last_name=subscriber_last_name,
+            subscriber_date_of_birth=subscriber_date_of_birth, subscriber_sex=subscriber_sex,
+            prior_authorization=prior_authorization, referring_npi=referring_npi, referring_name=referring_name,
+            onset_date=onset_date,
+            other_payer=_other_payer(values[prior], priors.get(values[prior + 1])) if values[prior] else None,
         ))
     return snaps
 

@@ -20,7 +20,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
-from psycopg2.extras import execute_values
 
 from billing.models import ChargeLine, Coverage, Diagnosis, Encounter, Payer, Practice
 from billing.services import encounter_mark_billed
@@ -39,7 +38,7 @@ from claims.models import (
 from claims.scrub import ERROR, WARNING, Finding, scrub_claim
 from claims.scrub.base import CodeIndex
 from claims.scrub.data import _DEFAULT, rule_data_for
-from claims.selectors import claim_snapshots
+from claims.selectors import claim_snapshots, id_in
 from claims.snapshot import ClaimSnap
 from claims.x12.writer_837p import Delimiters, Envelope, X12DataError, check_claim, write_837p
 from rcm.money import to_money
@@ -395,20 +394,22 @@ def claims_scrub(*, claim_ids: Iterable[int], user: Any = None, today: dt.date |
     today = today or timezone.localdate()
     summary = ScrubSummary()
     ids = sorted(set(claim_ids))
+    indexes: dict[tuple[str, dt.date], Any] = {}  # code-set editions by (system, date), shared by the chunks
     for i in range(0, len(ids), CHUNK):
-        summary.add(_scrub_chunk(ids[i:i + CHUNK], user=user, today=today, code_index=code_index))
+        summary.add(_scrub_chunk(ids[i:i + CHUNK], user=user, today=today, code_index=code_index, indexes=indexes))
     return summary
 
 
-def _scrub_chunk(ids: list[int], *, user: Any, today: dt.date, code_index: Any) -> ScrubSummary:
+def _scrub_chunk(ids: list[int], *, user: Any, today: dt.date, code_index: Any,
+                 indexes: dict[tuple[str, dt.date], Any]) -> ScrubSummary:
     summary = ScrubSummary()
     with transaction.atomic():
         current = {pk: (status, findings) for pk, status, findings in Claim.objects.select_for_update()
-                   .filter(pk__in=ids, status__in=UNSUBMITTED, batch__isnull=True)
+                   .filter(pk__in=id_in(ids), status__in=UNSUBMITTED, batch__isnull=True)
                    .values_list("pk", "status", "scrub_findings")}
         summary.skipped = len(ids) - len(current)
         snaps = claim_snapshots(claim_ids=current)
-        data = rule_data_for(snaps, today=today, code_index=code_index)
+        data = rule_data_for(snaps, today=today, code_index=code_index, indexes=indexes)
         updates: list[tuple[int, str, list[str], int, int, str, str]] = []
         for snap in snaps:
             assert snap.id is not None
@@ -444,27 +445,27 @@ def _persist_scrub(updates: list[tuple[int, str, list[str], int, int, str, str]]
     assert all(t == f or t in TRANSITIONS[f] for *_, f, t in updates)
     now = timezone.now()
     user_id = getattr(_user_or_none(user), "pk", None)
-    # One statement per page: update the rows (only if still in the status we read under the lock) and
-    # append a history row for each one whose status moved.
-    sql = ("WITH v(id, f, r, e, w, s, t) AS (VALUES %s), "
-           "moved AS (UPDATE claims_claim AS c SET scrub_findings = v.f::jsonb, scrub_rules = v.r::varchar(40)[], "
-           "scrub_errors = v.e, scrub_warnings = v.w, scrubbed_at = {now}, updated_at = {now}, status = v.t, "
-           "status_changed_at = CASE WHEN v.t <> v.s THEN {now} ELSE c.status_changed_at END "
-           "FROM v WHERE c.id = v.id AND c.status = v.s RETURNING c.id, c.practice_id, v.s, v.t), "
+    # One statement per chunk: update the rows (only if still in the status we read under the lock) and
+    # append a history row for each one whose status moved. The rows travel as arrays (one parameter per
+    # column), rule codes joined by commas (they never contain one).
+    sql = ("WITH moved AS (UPDATE claims_claim AS c SET scrub_findings = v.f::jsonb, "
+           "scrub_rules = string_to_array(v.r, ',')::varchar(40)[], scrub_errors = v.e, scrub_warnings = v.w, "
+           "scrubbed_at = %(now)s, updated_at = %(now)s, status = v.t, "
+           "status_changed_at = CASE WHEN v.t <> v.s THEN %(now)s ELSE c.status_changed_at END "
+           "FROM unnest(%(id)s::bigint[], %(f)s::text[], %(r)s::text[], %(e)s::integer[], %(w)s::integer[], "
+           "%(s)s::text[], %(t)s::text[]) AS v(id, f, r, e, w, s, t) "
+           "WHERE c.id = v.id AND c.status = v.s RETURNING c.id, c.practice_id, v.s, v.t), "
            "ev AS (INSERT INTO claims_claimstatusevent (practice_id, claim_id, from_status, to_status, reason, source, "
            "user_id, at) SELECT practice_id, id, s, t, CASE WHEN t = 'scrubbed_errors' THEN 'scrubbed: errors to fix' "
-           "ELSE 'scrubbed: no errors' END, 'scrubber', {user}, {now} FROM moved WHERE s <> t) "
+           "ELSE 'scrubbed: no errors' END, 'scrubber', %(user)s::integer, %(now)s FROM moved WHERE s <> t) "
            "SELECT count(*) FROM moved")
+    columns = list(zip(*updates, strict=True))
     with connection.cursor() as cur:
         cur.execute("SET LOCAL synchronous_commit TO OFF")
-        sql = sql.format(now=cur.mogrify("%s::timestamptz", [now]).decode(),
-                         user=cur.mogrify("%s::integer", [user_id]).decode())
-        done = 0
-        for i in range(0, len(updates), 1000):
-            page = updates[i:i + 1000]
-            (count,), = execute_values(cur.cursor, sql, page, template="(%s, %s, %s::text[], %s, %s, %s, %s)",
-                                       page_size=len(page), fetch=True)
-            done += count
+        cur.execute(sql, {"now": now, "user": user_id, "id": list(columns[0]), "f": list(columns[1]),
+                          "r": [",".join(rules) for rules in columns[2]], "e": list(columns[3]),
+                          "w": list(columns[4]), "s": list(columns[5]), "t": list(columns[6])})
+        (done,) = cur.fetchone()
     if done != len(updates):
         raise TransitionError("Claims changed while they were being scrubbed; run the scrub again.")
 
@@ -628,7 +629,7 @@ def claims_export_837(*, claim_ids: Iterable[int] | None = None, practice_id: in
         qs = Claim.objects.select_for_update().filter(batch__isnull=True)
         if claim_ids is not None:
             wanted = sorted(set(claim_ids))
-            qs = qs.filter(pk__in=wanted)
+            qs = qs.filter(pk__in=id_in(wanted))
         else:
             wanted = None
             qs = qs.filter(status__in=EXPORTABLE)
@@ -636,7 +637,7 @@ def claims_export_837(*, claim_ids: Iterable[int] | None = None, practice_id: in
             qs = qs.filter(practice_id=practice_id)
         if payer_id is not None:
             qs = qs.filter(payer_id=payer_id)
-        rows = list(qs.order_by("pk").values_list("pk", "status", "pcn", "scrub_errors"))
+        rows = list(qs.order_by("pk").values_list("pk", "status", "pcn", "scrub_errors", "practice_id"))
         problems: list[str] = []
         if wanted is not None:
             found = {r[0] for r in rows}
@@ -645,7 +646,11 @@ def claims_export_837(*, claim_ids: Iterable[int] | None = None, practice_id: in
             result.skipped += [f"Claim #{pk} is already in an 837 batch" for pk in sorted(in_batch)]
             problems += [f"Claim #{pk} does not exist" for pk in wanted if pk not in found and pk not in in_batch]
         ok_ids = []
-        for pk, status, pcn, errors in rows:
+        status_of: dict[int, str] = {}  # read under the row locks: the status each claim leaves
+        practice_of: dict[int, int] = {}
+        for pk, status, pcn, errors, practice_pk in rows:
+            status_of[pk] = status
+            practice_of[pk] = practice_pk
             if status not in EXPORTABLE or errors:
                 label = S(status).label.lower()
                 problems.append(f"Claim {pcn} is {label}" + (" with scrub errors" if errors else "")
@@ -671,9 +676,7 @@ def claims_export_837(*, claim_ids: Iterable[int] | None = None, practice_id: in
         groups = [(payer_pk, group[i:i + MAX_CLAIMS_PER_FILE]) for payer_pk, group in sorted(by_payer.items())
                   for i in range(0, len(group), MAX_CLAIMS_PER_FILE)]
         controls = _next_values("claims_x12_control_seq", len(groups))
-        practice_ids = {row[0] for row in Claim.objects.filter(pk__in=[s.id for s in writable]).values_list("practice_id").distinct()}
-        practices = {p.pk: p for p in Practice.objects.filter(pk__in=practice_ids)}
-        practice_of = dict(Claim.objects.filter(pk__in=[s.id for s in writable]).values_list("pk", "practice_id"))
+        practices = {p.pk: p for p in Practice.objects.filter(pk__in={practice_of[s.id] for s in writable if s.id})}
         for (payer_pk, group), control in zip(groups, controls, strict=True):
             practice = practices[practice_of[group[0].id]]
             env = envelope_for(practice, control_number=control, created=created)
@@ -688,28 +691,32 @@ def claims_export_837(*, claim_ids: Iterable[int] | None = None, practice_id: in
                 practice=practice, payer_id=payer_pk, control_number=control, content=text, claim_count=len(group),
                 total_charge=sum((s.total_charge for s in group), Decimal("0.00")), created_by=_user_or_none(user),
                 filename=f"837P_{practice.pk}_{group[0].payer_id or payer_pk}_{control:09d}.x12")
-            _attach_batch(batch, [s.id for s in group if s.id is not None], user=user)
+            _attach_batch(batch, [(s.id, status_of[s.id]) for s in group if s.id is not None], user=user)
             result.batches.append(batch)
             result.claims += len(group)
     return result
 
 
-def _attach_batch(batch: X12Batch, ids: list[int], *, user: Any) -> None:
-    """Put the claims in the batch and move clean ones to queued in one guarded statement; record each step."""
+def _attach_batch(batch: X12Batch, claims: list[tuple[int, str]], *, user: Any) -> None:
+    """Put the claims in the batch and move clean ones to queued in one guarded statement; record each step.
+
+    `claims` holds (id, status) as read under the export's row locks; the UPDATE still requires that status
+    and no batch, so a claim that changed anyway fails the whole export instead of being moved blindly."""
     now = timezone.now()
     with connection.cursor() as cur:
         cur.execute(
             "WITH moved AS (UPDATE claims_claim AS c SET batch_id = %(batch)s, status = 'queued', updated_at = %(now)s, "
-            "status_changed_at = CASE WHEN o.status = 'queued' THEN c.status_changed_at ELSE %(now)s END "
-            "FROM claims_claim AS o WHERE c.id = o.id AND c.id = ANY(%(ids)s) AND c.batch_id IS NULL "
-            "AND c.status IN ('clean', 'queued') RETURNING c.id, o.status AS old), "
+            "status_changed_at = CASE WHEN v.old = 'queued' THEN c.status_changed_at ELSE %(now)s END "
+            "FROM unnest(%(ids)s::bigint[], %(olds)s::text[]) AS v(id, old) WHERE c.id = v.id AND c.status = v.old "
+            "AND c.batch_id IS NULL AND c.status IN ('clean', 'queued') RETURNING c.id, v.old), "
             "ev AS (INSERT INTO claims_claimstatusevent (practice_id, claim_id, from_status, to_status, reason, source, "
             "user_id, at) SELECT %(practice)s, id, old, 'queued', %(reason)s, 'export', %(user)s, %(now)s FROM moved) "
             "SELECT count(*) FROM moved",
-            {"batch": batch.pk, "now": now, "ids": ids, "practice": batch.practice_id, "user": getattr(_user_or_none(user), "pk", None),
+            {"batch": batch.pk, "now": now, "ids": [pk for pk, _ in claims], "olds": [old for _, old in claims],
+             "practice": batch.practice_id, "user": getattr(_user_or_none(user), "pk", None),
              "reason": f"in 837P file {batch.filename}"})
         (count,) = cur.fetchone()
-    if count != len(ids):
+    if count != len(claims):
         raise ExportError(["Some claims changed while the file was written; nothing was exported. Try again."])
 
 

@@ -155,6 +155,7 @@ def ptp_load(rows: Iterable[PtpRow], *, replace: bool = False) -> dict[str, int]
             "IS DISTINCT FROM (EXCLUDED.deletion_date, EXCLUDED.modifier_indicator, EXCLUDED.rationale, "
             "EXCLUDED.prior_1996)")
         changed = cur.rowcount
+        cur.execute("ANALYZE claims_ncciptpedit")  # fresh statistics for the planner after a bulk load
     return {"read": read, "changed": changed}
 
 

@@ -18,10 +18,16 @@ _ORDER = {ERROR: 0, WARNING: 1}
 def scrub_claim(claim: ClaimSnap, data: RuleData) -> list[Finding]:
     """Every finding of every rule for one claim, errors first, in a stable order."""
     findings: list[Finding] = []
+    extend = findings.extend
     for r in RULES.values():
-        findings.extend(r.fn(claim, data, r))
-    findings.sort(key=lambda f: (_ORDER.get(f.severity, 2), f.line or 0, f.rule))
+        extend(r.fn(claim, data, r))
+    if len(findings) > 1:
+        findings.sort(key=_order)
     return findings
+
+
+def _order(f: Finding) -> tuple[int, int, str]:
+    return _ORDER.get(f.severity, 2), f.line or 0, f.rule
 
 
 def has_errors(findings: list[Finding]) -> bool:

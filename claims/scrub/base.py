@@ -111,10 +111,11 @@ class RuleData:
         """The code-set version in effect on `on` (memoized per batch; None when no code sets are loaded)."""
         if self.code_index is None:
             return None
-        key = (system, on)
-        if key not in self._indexes:
-            self._indexes[key] = self.code_index(system, on)
-        return self._indexes[key] or None  # an empty edition means "not loaded", not "every code is invalid"
+        try:
+            index = self._indexes[(system, on)]
+        except KeyError:
+            index = self._indexes[(system, on)] = self.code_index(system, on)
+        return index or None  # an empty edition means "not loaded", not "every code is invalid"
 
     def lookup(self, system: str, code: str, on: dt.date) -> Any | None:
         index = self.codes(system, on)

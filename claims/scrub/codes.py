@@ -6,6 +6,7 @@ backed by `coding.codesets.code_index`, which caches every version in process me
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 from claims.scrub.base import ERROR, WARNING, Finding, Rule, RuleData, line_field, rule
@@ -15,10 +16,12 @@ from rcm.validators import HCPCS_RE
 ICD = "ICD10CM"
 
 
+@functools.lru_cache(maxsize=65536)
 def procedure_system(code: str) -> str:
     return "HCPCS" if HCPCS_RE.match(code) else "CPT"
 
 
+@functools.lru_cache(maxsize=65536)
 def _dotless(code: str) -> str:
     return code.replace(".", "").upper()
 
@@ -75,13 +78,19 @@ def icd_manifestation_first(claim: ClaimSnap, data: RuleData, r: Rule) -> Iterat
       hint="An Excludes1 note means the two conditions cannot be reported together; keep the one documented.")
 def icd_excludes1(claim: ClaimSnap, data: RuleData, r: Rule) -> Iterator[Finding]:
     codes = claim.diagnosis_codes
+    index = data.codes(ICD, claim.date_of_service)
+    if index is None or len(codes) < 2:
+        return
+    dotless: list[str] | None = None
     for i, code in enumerate(codes):
-        info = data.lookup(ICD, code, claim.date_of_service)
+        info = index.get(code)
         if info is None or not info.excludes1:
             continue
-        prefixes = [_dotless(p) for p in info.excludes1]
+        prefixes = tuple(_dotless(p) for p in info.excludes1)
+        if dotless is None:
+            dotless = [_dotless(c) for c in codes]
         for j, other in enumerate(codes):
-            if j != i and any(_dotless(other).startswith(p) for p in prefixes):
+            if j != i and dotless[j].startswith(prefixes):
                 yield r.finding(f"{code} (diagnosis {i + 1}) has an Excludes1 note for {other} (diagnosis {j + 1}).",
                                 field=f"diagnosis_codes.{j + 1}")
 
@@ -134,15 +143,25 @@ def units_positive(claim: ClaimSnap, data: RuleData, r: Rule) -> Iterator[Findin
                             field=line_field(line.line_number, "charge_amount"), hint="Enter the practice's charge.")
 
 
-def _age_sex_targets(claim: ClaimSnap, data: RuleData) -> Iterator[tuple[str, object, str]]:
-    for n, code in enumerate(claim.diagnosis_codes, start=1):
-        info = data.lookup(ICD, code, claim.date_of_service)
-        if info is not None:
-            yield f"diagnosis {n} ({code})", info, f"diagnosis_codes.{n}"
+def _age_sex_targets(claim: ClaimSnap, data: RuleData) -> Iterator[tuple[int, str, object, int | None]]:
+    """(diagnosis number or 0, code, code info, line number or None) for every code found in the code sets;
+    the rules format their texts only for a conflict (`_describe`)."""
+    icd = data.codes(ICD, claim.date_of_service)
+    if icd is not None:
+        for n, code in enumerate(claim.diagnosis_codes, start=1):
+            info = icd.get(code)
+            if info is not None:
+                yield n, code, info, None
     for line in claim.lines:
         info = data.lookup(procedure_system(line.code), line.code, line.date_of_service)
         if info is not None:
-            yield f"line {line.line_number} ({line.code})", info, line_field(line.line_number, "code")
+            yield 0, line.code, info, line.line_number
+
+
+def _describe(n: int, code: str, line: int | None) -> tuple[str, str]:
+    if line is None:
+        return f"diagnosis {n} ({code})", f"diagnosis_codes.{n}"
+    return f"line {line} ({code})", line_field(line, "code")
 
 
 @rule(code="AGE_CONFLICT", severity=ERROR, family="codes", field="diagnosis_codes",
@@ -152,9 +171,10 @@ def age_conflict(claim: ClaimSnap, data: RuleData, r: Rule) -> Iterator[Finding]
     age = claim.age_on(claim.date_of_service)
     if age is None:
         return
-    for what, info, where in _age_sex_targets(claim, data):
+    for n, code, info, line in _age_sex_targets(claim, data):
         lo, hi = getattr(info, "age_min", None), getattr(info, "age_max", None)
         if (lo is not None and age < lo) or (hi is not None and age > hi):
+            what, where = _describe(n, code, line)
             span = f"{lo if lo is not None else 0} to {hi if hi is not None else 124}"
             yield r.finding(f"The patient is {age} on the date of service; {what} is for ages {span}.", field=where)
 
@@ -165,9 +185,10 @@ def age_conflict(claim: ClaimSnap, data: RuleData, r: Rule) -> Iterator[Finding]
 def sex_conflict(claim: ClaimSnap, data: RuleData, r: Rule) -> Iterator[Finding]:
     if claim.patient_sex not in ("F", "M"):
         return
-    for what, info, where in _age_sex_targets(claim, data):
+    for n, code, info, line in _age_sex_targets(claim, data):
         code_sex = getattr(info, "sex", None)
         if code_sex in ("F", "M") and code_sex != claim.patient_sex:
+            what, where = _describe(n, code, line)
             label = {"F": "female", "M": "male"}
             yield r.finding(f"{what[0].upper()}{what[1:]} applies to {label[code_sex]} patients; the patient is "
                             f"{label[claim.patient_sex]}.", field=where)

@@ -1,7 +1,7 @@
-"""Load the rule data for a batch of claims: four queries whatever the batch size.
+"""Load the rule data for a batch of claims: six queries whatever the batch size.
 
-Only the NCCI pairs among the batch's own codes are read (an index lookup into the full table of about
-a million pairs), so a worker never holds the whole table in memory and never queries per claim.
+Only the NCCI pairs the batch's claims bill together on one day are read (index lookups into the full
+table of about a million pairs), so a worker never holds the whole table in memory and never queries per claim.
 """
 
 from __future__ import annotations
@@ -11,8 +11,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from claims.models import INACTIVE, ClaimLine, MueEdit, NcciPtpEdit, PayerRule
+from django.db import connection
+
+from claims.models import INACTIVE, ClaimLine, MueEdit, PayerRule
 from claims.scrub.base import CodeIndex, EligibilityAnswer, MueLimit, PayerRuleData, PtpEdit, RuleData
+from claims.selectors import id_in
 from claims.snapshot import ClaimSnap
 
 
@@ -32,14 +35,24 @@ def default_code_index() -> CodeIndex | None:
 _DEFAULT: Any = object()
 
 
-def rule_data_for(snaps: Iterable[ClaimSnap], *, today: dt.date, code_index: CodeIndex | None = _DEFAULT) -> RuleData:
+def rule_data_for(snaps: Iterable[ClaimSnap], *, today: dt.date, code_index: CodeIndex | None = _DEFAULT,
+                  indexes: dict[tuple[str, dt.date], Mapping[str, Any] | None] | None = None) -> RuleData:
+    """`indexes`: a memo of code-set editions by (system, date) shared by the chunks of one scrub run, so each
+    edition is resolved once per run rather than once per chunk."""
     snaps = list(snaps)
     codes = sorted({line.code for s in snaps for line in s.lines})
     ptp: dict[tuple[str, str], list[PtpEdit]] = defaultdict(list)
-    if len(codes) > 1:
-        for c1, c2, eff, dele, mi, why in NcciPtpEdit.objects.filter(column1__in=codes, column2__in=codes).values_list(
-                "column1", "column2", "effective_date", "deletion_date", "modifier_indicator", "rationale"):
-            ptp[(c1, c2)].append(PtpEdit(c1, c2, eff, dele, mi, why))
+    pairs = _same_day_pairs(snaps)
+    if pairs:
+        # Only the pairs billed together on a claim the same day (all the PTP rule ever looks up): one join on
+        # the (column1, column2, effective_date) index, whatever the table's size or statistics.
+        with connection.cursor() as cur:
+            cur.execute("SELECT e.column1, e.column2, e.effective_date, e.deletion_date, e.modifier_indicator, e.rationale "
+                        "FROM unnest(%s::text[], %s::text[]) AS p(a, b) "
+                        "JOIN claims_ncciptpedit e ON e.column1 = p.a AND e.column2 = p.b",
+                        [[a for a, _ in pairs], [b for _, b in pairs]])
+            for c1, c2, eff, dele, mi, why in cur.fetchall():
+                ptp[(c1, c2)].append(PtpEdit(c1, c2, eff, dele, mi, why))
     mue = {code: MueLimit(code, value, not ind.strip().startswith("1"), why) for code, value, ind, why in
            MueEdit.objects.filter(code__in=codes).values_list("code", "mue_value", "adjudication_indicator", "rationale")}
     payer_rules: dict[int, list[PayerRuleData]] = defaultdict(list)
@@ -49,7 +62,7 @@ def rule_data_for(snaps: Iterable[ClaimSnap], *, today: dt.date, code_index: Cod
         payer_rules[payer_id].append(PayerRuleData(kind, value, severity, message))
     billed: dict[tuple[int, dt.date, str, int, int], set[int]] = defaultdict(set)
     patients = {s.patient_pk for s in snaps}
-    rows = (ClaimLine.objects.filter(claim__patient_id__in=patients).exclude(claim__status__in=INACTIVE)
+    rows = (ClaimLine.objects.filter(claim__patient_id__in=id_in(patients)).exclude(claim__status__in=INACTIVE)
             .exclude(claim__frequency="8").values_list("claim__patient_id", "date_of_service", "code",
                                                        "claim__rendering_provider_id", "claim__payer_id", "claim_id"))
     for patient, day, code, provider, payer, claim_id in rows:
@@ -62,7 +75,22 @@ def rule_data_for(snaps: Iterable[ClaimSnap], *, today: dt.date, code_index: Cod
         mue=mue,
         payer_rules={k: tuple(v) for k, v in payer_rules.items()},
         billed={k: frozenset(v) for k, v in billed.items()},
+        _indexes={} if indexes is None else indexes,
     )
+
+
+def _same_day_pairs(snaps: list[ClaimSnap]) -> list[tuple[str, str]]:
+    """Every ordered (code, code) of two different lines of one claim on the same day, once."""
+    pairs: set[tuple[str, str]] = set()
+    for s in snaps:
+        lines = s.lines
+        if len(lines) < 2:
+            continue
+        for a in lines:
+            for b in lines:
+                if a is not b and a.date_of_service == b.date_of_service:
+                    pairs.add((a.code, b.code))
+    return sorted(pairs)
 
 
 def _eligibility(snaps: list[ClaimSnap]) -> dict[int, EligibilityAnswer]:
@@ -73,7 +101,7 @@ def _eligibility(snaps: list[ClaimSnap]) -> dict[int, EligibilityAnswer]:
     ids = [s.id for s in snaps if s.id]
     if not ids:
         return {}
-    wanted = {(cov, dos): pk for pk, cov, dos in Claim.objects.filter(pk__in=ids).values_list(
+    wanted = {(cov, dos): pk for pk, cov, dos in Claim.objects.filter(pk__in=id_in(ids)).values_list(
         "pk", "coverage_id", "date_of_service")}
     out: dict[int, EligibilityAnswer] = {}
     rows = (EligibilityCheck.objects.filter(coverage_id__in={c for c, _ in wanted},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 from claims.scrub.base import ERROR, Finding, Rule, RuleData, line_field, rule
@@ -9,6 +10,7 @@ from claims.snapshot import ClaimSnap
 from rcm.validators import TAX_ID_RE, TAXONOMY_RE, npi_is_valid
 
 RELATIONSHIPS = frozenset({"18", "01", "19", "G8"})
+_npi_ok = functools.lru_cache(maxsize=8192)(npi_is_valid)  # a batch repeats a handful of NPIs thousands of times
 
 
 @rule(code="REQ_PAYER_ID", severity=ERROR, family="required", field="payer",
@@ -49,7 +51,7 @@ def subscriber(claim: ClaimSnap, data: RuleData, r: Rule) -> Iterator[Finding]:
 @rule(code="REQ_BILLING_NPI", severity=ERROR, family="required", field="billing_npi",
       title="Billing NPI invalid", hint="Use the group's 10-digit NPI (Practice settings).")
 def billing_npi(claim: ClaimSnap, data: RuleData, r: Rule) -> Iterator[Finding]:
-    if not npi_is_valid(claim.billing_npi):
+    if not _npi_ok(claim.billing_npi):
         yield r.finding(f"The billing NPI {claim.billing_npi or '(blank)'} is missing or fails the NPI check digit.")
 
 
@@ -70,7 +72,7 @@ def billing_taxonomy(claim: ClaimSnap, data: RuleData, r: Rule) -> Iterator[Find
 @rule(code="REQ_RENDERING_NPI", severity=ERROR, family="required", field="rendering_npi",
       title="Rendering NPI invalid", hint="Use the rendering provider's individual NPI (Providers).")
 def rendering_npi(claim: ClaimSnap, data: RuleData, r: Rule) -> Iterator[Finding]:
-    if not npi_is_valid(claim.rendering_npi):
+    if not _npi_ok(claim.rendering_npi):
         yield r.finding(f"The rendering provider's NPI {claim.rendering_npi or '(blank)'} is missing or fails the check digit.")
 
 

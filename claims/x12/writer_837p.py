@@ -12,6 +12,7 @@ when the patient is not the subscriber, a patient HL (2000C). Control numbers ar
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -73,16 +74,22 @@ _SPACES = re.compile(r"\s+")
 
 
 def _d8(day: dt.date) -> str:
-    return day.strftime("%Y%m%d")
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"  # strftime's %Y, without its per-call cost
 
 
+@functools.lru_cache(maxsize=8192)
 def _amount(value: Decimal) -> str:
-    """X12 R type: no trailing zeros after the point, no point when whole (160.50 -> 160.5)."""
+    """X12 R type: no trailing zeros after the point, no point when whole (160.50 -> 160.5).
+
+    Cached: a file repeats the same few hundred charge amounts thousands of times."""
     q = Decimal(value).quantize(Decimal("0.01"))
     text = f"{q:f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text or "0"
+
+
+_NOT_DIGITS = re.compile(r"\D")
 
 
 class _Writer:
@@ -92,10 +99,23 @@ class _Writer:
         self.segments: list[str] = []
         bad = {self.d.element, self.d.component, self.d.segment, self.d.repetition, "\r", "\n", "\t"}
         self._table = str.maketrans(dict.fromkeys(bad, " "))
+        # Cleaned text by (value, max_len): names, addresses and IDs repeat across a file's claims.
+        self._cleaned: dict[tuple[str, int | None], str] = {}
+        # Whole segments already written for an address or a name (the practice, facilities, providers, payer).
+        self._addresses: dict[Address, tuple[str, ...]] = {}
+        self._names: dict[tuple[str, ...], str] = {}
 
     def clean(self, value: object, max_len: int | None = None) -> str:
         """ASCII, upper case, no delimiter characters (replaced by spaces), single spaces, at most max_len."""
-        text = str(value)
+        if value.__class__ is str:
+            key = (value, max_len)
+            done = self._cleaned.get(key)
+            if done is None:
+                done = self._cleaned[key] = self._clean(value, max_len)  # type: ignore[arg-type]
+            return done
+        return self._clean(str(value), max_len)
+
+    def _clean(self, text: str, max_len: int | None) -> str:
         if not text.isascii():
             text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
         text = text.translate(self._table)
@@ -105,31 +125,49 @@ class _Writer:
         return text[:max_len].rstrip() if max_len else text
 
     def seg(self, *elements: object) -> None:
-        parts = [str(e) if e is not None else "" for e in elements]
-        while len(parts) > 1 and parts[-1] == "":
+        parts = [e if e.__class__ is str else ("" if e is None else str(e)) for e in elements]
+        while len(parts) > 1 and not parts[-1]:
             parts.pop()
-        self.segments.append(self.d.element.join(parts))
+        self.segments.append(self.d.element.join(parts))  # type: ignore[arg-type]
 
     def comp(self, *parts: object) -> str:
-        items = [str(p) for p in parts]
-        while items and items[-1] == "":
+        items = [p if p.__class__ is str else str(p) for p in parts]
+        while items and not items[-1]:
             items.pop()
-        return self.d.component.join(items)
+        return self.d.component.join(items)  # type: ignore[arg-type]
 
     # --- reusable pieces --------------------------------------------------------------------
     def address(self, addr: Address) -> None:
-        if addr.line2:
-            self.seg("N3", self.clean(addr.line1, 55), self.clean(addr.line2, 55))
+        done = self._addresses.get(addr)
+        if done is None:
+            start = len(self.segments)
+            if addr.line2:
+                self.seg("N3", self.clean(addr.line1, 55), self.clean(addr.line2, 55))
+            else:
+                self.seg("N3", self.clean(addr.line1, 55))
+            self.seg("N4", self.clean(addr.city, 30), self.clean(addr.state, 2), _NOT_DIGITS.sub("", addr.zip_code))
+            self._addresses[addr] = tuple(self.segments[start:])
         else:
-            self.seg("N3", self.clean(addr.line1, 55))
-        self.seg("N4", self.clean(addr.city, 30), self.clean(addr.state, 2), re.sub(r"\D", "", addr.zip_code))
+            self.segments.extend(done)
 
     def person(self, entity: str, last: str, first: str, middle: str = "", id_qual: str = "", ident: str = "") -> None:
-        self.seg("NM1", entity, "1", self.clean(last, 60), self.clean(first, 35), self.clean(middle, 25), "", "",
-                 id_qual, self.clean(ident, 80) if ident else "")
+        key = (entity, last, first, middle, id_qual, ident)
+        done = self._names.get(key)
+        if done is None:
+            self.seg("NM1", entity, "1", self.clean(last, 60), self.clean(first, 35), self.clean(middle, 25), "", "",
+                     id_qual, self.clean(ident, 80) if ident else "")
+            self._names[key] = self.segments[-1]
+        else:
+            self.segments.append(done)
 
     def org(self, entity: str, name: str, id_qual: str = "", ident: str = "") -> None:
-        self.seg("NM1", entity, "2", self.clean(name, 60), "", "", "", "", id_qual, self.clean(ident, 80) if ident else "")
+        key = (entity, name, id_qual, ident)
+        done = self._names.get(key)
+        if done is None:
+            self.seg("NM1", entity, "2", self.clean(name, 60), "", "", "", "", id_qual, self.clean(ident, 80) if ident else "")
+            self._names[key] = self.segments[-1]
+        else:
+            self.segments.append(done)
 
     def cas(self, adjustments: Iterable[Adjustment]) -> None:
         by_group: dict[str, list[Adjustment]] = {}
@@ -288,12 +326,14 @@ def _write_claim(w: _Writer, claim: ClaimSnap) -> None:
     if claim.other_payer is not None:
         _write_other_payer(w, claim, claim.other_payer)
     adjudicated = {la.line_control_number: la for la in (claim.other_payer.lines if claim.other_payer else ())}
+    e = w.d.element
+    segments = w.segments
     for n, line in enumerate(claim.lines, start=1):
-        w.seg("LX", n)
+        segments.append(f"LX{e}{n}")
         proc = c("HC", line.code, *line.modifiers[:4])
         pos = line.place_of_service if line.place_of_service != claim.place_of_service else ""
         w.seg("SV1", proc, _amount(line.charge), "UN", line.units, pos, "", c(*line.pointers[:4]))
-        w.seg("DTP", "472", "D8", _d8(line.date_of_service))
+        segments.append(f"DTP{e}472{e}D8{e}{_d8(line.date_of_service)}")
         if line.line_control_number:
             w.seg("REF", "6R", w.clean(line.line_control_number, 50))
         la = adjudicated.get(line.line_control_number)
