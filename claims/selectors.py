@@ -10,13 +10,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from billing.models import Coverage, Encounter, Payer
 from claims.adjudication import PriorAdjudication
 from claims.models import INACTIVE, Claim, ClaimLine, ClaimStatus, ClaimStatusEvent, X12Batch
 from claims.snapshot import Address, Adjustment, ClaimSnap, LineAdjudication, LineSnap, OtherPayer
+from rcm.db.arrays import id_in
 
 _CLAIM_FIELDS = (
     "id", "status", "pcn", "frequency", "original_payer_claim_number", "responsibility", "date_of_service",
@@ -81,12 +81,6 @@ def _other_payer(raw: Any, row: dict[str, Any] | None) -> OtherPayer | None:
                                      tuple(Adjustment(a.group, a.reason, a.amount) for a in ln.adjustments),
                                      ln.adjudication_date) for ln in adj.lines),
     )
-
-
-def id_in(ids: Iterable[int]) -> RawSQL:
-    """For `pk__in=`: the ids as one array parameter (`IN (SELECT unnest(...))`) rather than one parameter
-    per id, which Django prepares one by one — thousands of times a batch."""
-    return RawSQL("SELECT unnest(%s::bigint[])", (list(ids),))
 
 
 def claim_snapshots(*, claim_ids: Iterable[int]) -> list[ClaimSnap]:

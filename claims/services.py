@@ -38,9 +38,10 @@ from claims.models import (
 from claims.scrub import ERROR, WARNING, Finding, scrub_claim
 from claims.scrub.base import CodeIndex
 from claims.scrub.data import _DEFAULT, rule_data_for
-from claims.selectors import claim_snapshots, id_in
+from claims.selectors import claim_snapshots
 from claims.snapshot import ClaimSnap
 from claims.x12.writer_837p import Delimiters, Envelope, X12DataError, check_claim, write_837p
+from rcm.db.arrays import id_in
 from rcm.money import to_money
 
 S = ClaimStatus

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rcm import tenancy
 from rcm.audit import access_log_for, change_events_for
 from rcm.jobs import job_enqueue
+from rcm.mfa import factors_for, remove_security_key
 from rcm.models import AccessLog, Job
 from rcm.roles import Perm
 
@@ -124,8 +125,6 @@ class FactorsSerializer(serializers.Serializer):
 @permission_classes([IsAuthenticated])
 def factors_api(request: Request) -> Response:
     """The signed-in user's second factors (the API twin of /account/security/). Keys are added in a browser."""
-    from rcm.mfa import factors_for
-
     factors = factors_for(request.user)
     return Response(FactorsSerializer({"totp": factors["totp"] is not None, "keys": factors["keys"]}).data)
 
@@ -135,8 +134,6 @@ def factors_api(request: Request) -> Response:
 @permission_classes([IsAuthenticated])
 def factor_key_api(request: Request, pk: int) -> Response:
     """Remove one of the signed-in user's security keys; refused (400) for their last second factor."""
-    from rcm.mfa import remove_security_key
-
     error = remove_security_key(request.user, pk)
     if error:
         return Response({"detail": error}, status=status.HTTP_400_BAD_REQUEST)

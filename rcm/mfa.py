@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from rcm.mfa_webauthn import credentials_for
 
@@ -156,9 +157,6 @@ def remove_security_key(user: Any, pk: int) -> str | None:
     """Remove one of the user's keys, unless it is their last second factor (then sign-in would need none).
 
     Another user's key is "not found", never "forbidden", so key ids reveal nothing."""
-    from django.http import Http404
-    from django_otp_webauthn.models import WebAuthnCredential
-
     key = WebAuthnCredential.objects.filter(user=user, pk=pk).first()
     if key is None:
         raise Http404("No such security key.")

@@ -15,8 +15,8 @@ from django.db import connection
 
 from claims.models import INACTIVE, ClaimLine, MueEdit, PayerRule
 from claims.scrub.base import CodeIndex, EligibilityAnswer, MueLimit, PayerRuleData, PtpEdit, RuleData
-from claims.selectors import id_in
 from claims.snapshot import ClaimSnap
+from rcm.db.arrays import id_in
 
 
 def default_code_index() -> CodeIndex | None:
