@@ -17,7 +17,8 @@ from decimal import Decimal, InvalidOperation
 
 from pydantic import BaseModel, Field
 
-from claims.x12.segments import X12SyntaxError, ccyymmdd, parse_interchange, without_gc
+from claims.x12.segments import PAD, X12SyntaxError, ccyymmdd, parse_interchange, without_gc
+from rcm.fast_models import build
 
 REJECT_REASONS = {
     "15": "required application data missing",
@@ -157,54 +158,69 @@ def read_271(raw: bytes | str) -> EligibilityResponseIn:
     out = EligibilityResponseIn(sender_id=ix.sender_id, control_number=ix.control_number)
     level = ""
     member: MemberAnswerIn | None = None
+    m: dict = {}  # member.__dict__: pydantic's __setattr__ costs a Python call per field
     in_benefit = False
-    for seg in ix.segments:
-        sid = seg.id
-        if sid == "HL":
-            level = seg.get(3)
+    # One pass over the rows: `e = row + PAD` makes e[n] element n with no bounds check; benefits (most
+    # of a large file) are built with `build` from values typed here.
+    for position, row in enumerate(ix.rows, start=1):
+        sid = row[0]
+        if sid == "EB":
+            if member is None:
+                raise X12SyntaxError(f"segment {position}: EB outside a subscriber or dependent loop")
+            in_benefit = True
+            e = row + PAD
+            if not e[1]:
+                raise X12SyntaxError(f"segment {position}: EB01 (eligibility or benefit code) is missing")
+            member.benefits.append(build(
+                BenefitIn, info=e[1], coverage_level=e[2], service_types=[s for s in e[3].split(rep) if s],
+                insurance_type=e[4], plan=e[5], period=e[6], amount=_dec(e[7]), percent=_dec(e[8]),
+                in_network=e[12]))
+        elif sid == "HL":
+            level = row[3] if len(row) > 3 else ""
             in_benefit = False
             if level in ("22", "23"):
-                member = MemberAnswerIn() if level == "22" or member is None else member
+                if level == "22" or member is None:
+                    member = build(MemberAnswerIn, rejections=[], benefits=[])
+                    m = member.__dict__
                 if level == "22":
                     out.members.append(member)
         elif sid == "NM1":
-            if seg.get(1) == "PR" and level == "20":
-                out.payer_name, out.payer_id = seg.get(3), seg.get(9)
-            elif member is not None and seg.get(1) in ("IL", "03"):
-                if seg.get(1) == "IL":
-                    member.member_id = seg.get(9)
-                member.last, member.first = seg.get(3), seg.get(4)
-        elif sid == "TRN" and member is not None and seg.get(1) == "2":
-            member.trace = seg.get(2)
+            e = row + PAD
+            if e[1] == "PR" and level == "20":
+                out.payer_name, out.payer_id = e[3], e[9]
+            elif member is not None and e[1] in ("IL", "03"):
+                if e[1] == "IL":
+                    m["member_id"] = e[9]
+                m["last"], m["first"] = e[3], e[4]
+        elif sid == "TRN":
+            e = row + PAD
+            if member is not None and e[1] == "2":
+                m["trace"] = e[2]
         elif sid == "AAA":
-            pair = (seg.get(3), REJECT_REASONS.get(seg.get(3), f"rejection reason {seg.get(3)}"))
+            e = row + PAD
+            pair = (e[3], REJECT_REASONS.get(e[3], f"rejection reason {e[3]}"))
             if member is None:
                 out.source_rejections.append(pair)
             else:
                 member.rejections.append(pair)
-        elif sid == "REF" and member is not None and not in_benefit and seg.get(1) in ("6P", "18"):
-            member.group_number = seg.get(2)
-            member.plan_name = member.plan_name or seg.get(3)
-        elif sid == "DMG" and member is not None:
-            member.birth = _date(seg.get(2))
-        elif sid == "DTP" and member is not None and not in_benefit and seg.get(1) in ("346", "291", "356", "357"):
-            start, _, end = seg.get(3).partition("-")
-            if seg.get(1) == "357":
-                member.plan_end = _date(start)
-            else:
-                member.plan_begin = _date(start)
-                if end:
-                    member.plan_end = _date(end)
-        elif sid == "EB":
-            if member is None:
-                raise X12SyntaxError(f"segment {seg.position}: EB outside a subscriber or dependent loop")
-            in_benefit = True
-            if not seg.get(1):
-                raise X12SyntaxError(f"segment {seg.position}: EB01 (eligibility or benefit code) is missing")
-            member.benefits.append(BenefitIn(
-                info=seg.get(1), coverage_level=seg.get(2), service_types=[s for s in seg.get(3).split(rep) if s],
-                insurance_type=seg.get(4), plan=seg.get(5), period=seg.get(6), amount=_dec(seg.get(7)),
-                percent=_dec(seg.get(8)), in_network=seg.get(12)))
+        elif sid == "REF":
+            e = row + PAD
+            if member is not None and not in_benefit and e[1] in ("6P", "18"):
+                m["group_number"] = e[2]
+                m["plan_name"] = m["plan_name"] or e[3]
+        elif sid == "DMG":
+            if member is not None:
+                m["birth"] = _date((row + PAD)[2])
+        elif sid == "DTP":
+            e = row + PAD
+            if member is not None and not in_benefit and e[1] in ("346", "291", "356", "357"):
+                start, _, end = e[3].partition("-")
+                if e[1] == "357":
+                    m["plan_end"] = _date(start)
+                else:
+                    m["plan_begin"] = _date(start)
+                    if end:
+                        m["plan_end"] = _date(end)
     if not out.members and not out.source_rejections:
         raise X12SyntaxError("the 271 answers no member")
     return out

@@ -19,7 +19,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from claims.x12.segments import Interchange, Segment, X12SyntaxError, ccyymmdd, parse_interchange, without_gc
+from claims.x12.segments import PAD, Interchange, X12SyntaxError, ccyymmdd, parse_interchange, without_gc
+from rcm.fast_models import build
 
 ACCEPTED_CATEGORIES = frozenset({"A1", "A2", "A5"})
 REJECTED_CATEGORIES = frozenset({"A3", "A4", "A6", "A7", "A8"})
@@ -158,14 +159,19 @@ def _status(values: dict[str, Any], sep: str) -> Status:
                   check_number=values.get("check") or "", text=values.get("text") or "", more=more)
 
 
-def _stc(seg: Segment, sep: str) -> Status:
-    return _status({"s1": seg.get(1), "date": seg.get(2), "action": seg.get(3), "charge": seg.get(4),
-                    "paid": seg.get(5), "final": seg.get(6), "check": seg.get(9), "s2": seg.get(10),
-                    "s3": seg.get(11), "text": seg.get(12)}, sep)
+def _stc(e: list[str], sep: str) -> Status:
+    """An STC segment from its padded row (`e[n]` is STC0n); `_status` with the text values typed here."""
+    cat, code, entity = _composite(e[1], sep)
+    if not cat:
+        raise X12SyntaxError("an STC segment has no status category code (STC01-1)")
+    return build(Status, category=cat, status=code, entity=entity, effective_date=ccyymmdd(e[2].strip()),
+                 action_code=e[3], charge=_money(e[4]), paid=_money(e[5]), finalized_date=ccyymmdd(e[6].strip()),
+                 check_number=e[9], text=e[12], more=[_composite(v, sep) for v in (e[10], e[11]) if v])
 
 
 # --- 277CA (X214): our own walk over the segments ------------------------------------------------------
 def read_277ca_segments(ix: Interchange) -> StatusReport:
+    """One pass over the rows (`e = row + PAD`: e[n] is element n without a bounds check)."""
     sep = ix.component
     report = StatusReport(kind="277ca", sender_id=ix.sender_id, control_number=ix.control_number)
     level = ""
@@ -173,46 +179,56 @@ def read_277ca_segments(ix: Interchange) -> StatusReport:
     line: LineStatusIn | None = None
     patient: tuple[str, str, str] = ("", "", "")
     provider_npi = ""
-    for seg in ix.segments:
-        sid = seg.id
-        if sid == "HL":
-            level = seg.get(3)
+    for row in ix.rows:
+        sid = row[0]
+        if sid == "STC":
+            if claim is not None:
+                (line.statuses if line is not None else claim.statuses).append(_stc(row + PAD, sep))
+        elif sid == "HL":
+            level = row[3] if len(row) > 3 else ""
             claim, line = None, None
         elif sid == "NM1":
-            entity = seg.get(1)
+            e = row + PAD
+            entity = e[1]
             if entity == "PR" and level == "20":
-                report.payer_name, report.payer_id = seg.get(3), seg.get(9)
+                report.payer_name, report.payer_id = e[3], e[9]
             elif entity == "85":
-                provider_npi = seg.get(9)
+                provider_npi = e[9]
             elif entity == "QC":
-                patient = (seg.get(3), seg.get(4), seg.get(9))
-        elif sid == "DTP" and level == "20" and seg.get(1) == "050":
-            report.receipt_date = _date(seg.get(3))
-        elif sid == "TRN" and level == "PT":
-            claim = ClaimStatusIn(pcn=seg.get(2).strip(), patient_last_name=patient[0], patient_first_name=patient[1],
-                                  member_id=patient[2], provider_npi=provider_npi)
-            report.claims.append(claim)
-            line = None
-        elif sid == "STC" and claim is not None:
-            (line.statuses if line is not None else claim.statuses).append(_stc(seg, sep))
-        elif sid == "REF" and claim is not None:
-            qual, value = seg.get(1), seg.get(2).strip()
-            if qual == "FJ" and line is not None:
-                line.line_control_number = value
-            elif qual == "1K":
-                claim.payer_claim_number = value
-            elif qual == "D9":
-                claim.clearinghouse_trace = value
-        elif sid == "DTP" and claim is not None and seg.get(1) == "472":
-            start, _, end = seg.get(3).partition("-")
-            if line is not None:
-                line.service_date = _date(start)
-            else:
-                claim.service_from, claim.service_to = _date(start), _date(end or start)
+                patient = (e[3], e[4], e[9])
+        elif sid == "TRN":
+            if level == "PT":
+                e = row + PAD
+                claim = build(ClaimStatusIn, pcn=e[2].strip(), patient_last_name=patient[0],
+                              patient_first_name=patient[1], member_id=patient[2], provider_npi=provider_npi,
+                              statuses=[], lines=[])
+                report.claims.append(claim)
+                line = None
+        elif sid == "REF":
+            if claim is not None:
+                e = row + PAD
+                qual, value = e[1], e[2].strip()
+                if qual == "FJ" and line is not None:
+                    line.__dict__["line_control_number"] = value
+                elif qual == "1K":
+                    claim.__dict__["payer_claim_number"] = value
+                elif qual == "D9":
+                    claim.__dict__["clearinghouse_trace"] = value
+        elif sid == "DTP":
+            e = row + PAD
+            if level == "20" and e[1] == "050":
+                report.receipt_date = _date(e[3])
+            elif claim is not None and e[1] == "472":
+                start, _, end = e[3].partition("-")
+                if line is not None:
+                    line.__dict__["service_date"] = _date(start)
+                else:
+                    claim.__dict__["service_from"], claim.__dict__["service_to"] = _date(start), _date(end or start)
         elif sid == "SVC" and claim is not None:
-            proc = seg.get(1).split(sep)
-            line = LineStatusIn(code=proc[1] if len(proc) > 1 else "", modifiers=[m for m in proc[2:6] if m],
-                                charge=_money(seg.get(2)))
+            e = row + PAD
+            proc = e[1].split(sep)
+            line = build(LineStatusIn, code=proc[1] if len(proc) > 1 else "",
+                         modifiers=[m for m in proc[2:6] if m], charge=_money(e[2]), statuses=[])
             claim.lines.append(line)
     for c in report.claims:
         if not c.statuses:

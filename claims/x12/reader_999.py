@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from claims.x12.segments import Interchange, X12SyntaxError, parse_interchange, without_gc
+from claims.x12.segments import PAD, Interchange, X12SyntaxError, parse_interchange, without_gc
+from rcm.fast_models import build
 
 SEGMENT_ERRORS = {
     "1": "unrecognized segment",
@@ -145,44 +146,60 @@ def _int(value: str) -> int:
 
 
 def read_999_segments(ix: Interchange) -> Ack999:
+    """One pass over the rows (`row[n]` is element n; `+ PAD` spares a bounds check per element).
+
+    Models are built with `build` (values are text and ints typed here) and their later fields written to
+    `__dict__`: pydantic's `__init__` and `__setattr__` cost more than the walk itself in a large file."""
     groups: list[GroupAck] = []
     group: GroupAck | None = None
     txn: TransactionAck | None = None
     seg_err: SegmentError | None = None
     sep = ix.component
-    for seg in ix.segments:
-        if seg.id == "AK1":
-            group = GroupAck(functional_id=seg.get(1), group_control=seg.get(2).strip(), version=seg.get(3), status="")
-            groups.append(group)
-        elif seg.id == "AK2":
+    for position, row in enumerate(ix.rows, start=1):
+        sid = row[0]
+        if sid == "IK4":
+            if seg_err is None:
+                raise X12SyntaxError(f"segment {position}: IK4 without an IK3")
+            e = row + PAD
+            seg_err.elements.append(build(ElementError, position=e[1].replace(sep, ":"), reference=e[2],
+                                          code=e[3], bad_value=e[4]))
+        elif sid == "IK3":
+            if txn is None:
+                raise X12SyntaxError(f"segment {position}: IK3 outside an AK2 loop")
+            e = row + PAD
+            seg_err = build(SegmentError, segment_id=e[1], position=_int(e[2]), loop=e[3], code=e[4], context=[],
+                            elements=[])
+            txn.segment_errors.append(seg_err)
+        elif sid == "AK2":
             if group is None:
-                raise X12SyntaxError(f"segment {seg.position}: AK2 before AK1")
-            txn = TransactionAck(transaction_type=seg.get(1), control_number=seg.get(2).strip(), status="")
+                raise X12SyntaxError(f"segment {position}: AK2 before AK1")
+            e = row + PAD
+            txn = build(TransactionAck, transaction_type=e[1], control_number=e[2].strip(), status="",
+                        error_codes=[], segment_errors=[])
             group.transactions.append(txn)
             seg_err = None
-        elif seg.id == "IK3":
+        elif sid == "IK5":
             if txn is None:
-                raise X12SyntaxError(f"segment {seg.position}: IK3 outside an AK2 loop")
-            seg_err = SegmentError(segment_id=seg.get(1), position=_int(seg.get(2)), loop=seg.get(3), code=seg.get(4))
-            txn.segment_errors.append(seg_err)
-        elif seg.id == "CTX" and seg_err is not None:
-            seg_err.context.append(ix.element.join(seg.elements))
-        elif seg.id == "IK4":
-            if seg_err is None:
-                raise X12SyntaxError(f"segment {seg.position}: IK4 without an IK3")
-            seg_err.elements.append(ElementError(position=seg.get(1).replace(sep, ":"), reference=seg.get(2),
-                                                 code=seg.get(3), bad_value=seg.get(4)))
-        elif seg.id == "IK5":
-            if txn is None:
-                raise X12SyntaxError(f"segment {seg.position}: IK5 outside an AK2 loop")
-            txn.status = seg.get(1)
-            txn.error_codes = [e for e in seg.elements[1:] if e]
+                raise X12SyntaxError(f"segment {position}: IK5 outside an AK2 loop")
+            d = txn.__dict__
+            d["status"] = row[1] if len(row) > 1 else ""
+            d["error_codes"] = [e for e in row[2:] if e]
             txn, seg_err = None, None
-        elif seg.id == "AK9":
+        elif sid == "CTX":
+            if seg_err is not None:
+                seg_err.context.append(ix.element.join(row[1:]))
+        elif sid == "AK1":
+            e = row + PAD
+            group = build(GroupAck, functional_id=e[1], group_control=e[2].strip(), version=e[3], status="",
+                          transactions=[])
+            groups.append(group)
+        elif sid == "AK9":
             if group is None:
-                raise X12SyntaxError(f"segment {seg.position}: AK9 before AK1")
-            group.status = seg.get(1)
-            group.included, group.received, group.accepted_count = _int(seg.get(2)), _int(seg.get(3)), _int(seg.get(4))
+                raise X12SyntaxError(f"segment {position}: AK9 before AK1")
+            e = row + PAD
+            d = group.__dict__
+            d["status"] = e[1]
+            d["included"], d["received"], d["accepted_count"] = _int(e[2]), _int(e[3]), _int(e[4])
     if not groups:
         raise X12SyntaxError("no AK1 functional group response in this 999")
     for g in groups:

@@ -11,9 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import ParamSpec, TypeVar
+from itertools import repeat
+from operator import itemgetter
+from typing import NamedTuple, ParamSpec, TypeVar
 
 ISA_LENGTH = 106
 
@@ -41,8 +43,10 @@ def without_gc(reader: Callable[_P, _R]) -> Callable[_P, _R]:
     return run
 
 
+@functools.lru_cache(maxsize=4096)
 def ccyymmdd(text: str) -> dt.date | None:
-    """A CCYYMMDD date (the first 8 characters), or None; ~10x faster than strptime on the hot path."""
+    """A CCYYMMDD date (the first 8 characters), or None; ~10x faster than strptime, and cached: a large
+    file repeats a few dates a hundred thousand times."""
     if len(text) < 8 or not text[:8].isdigit():
         return None
     try:
@@ -51,15 +55,22 @@ def ccyymmdd(text: str) -> dt.date | None:
         return None
 
 
+def ccyymmdd_exact(text: str) -> dt.date | None:
+    """A date element that must be exactly CCYYMMDD (surrounding blanks ignored), or None."""
+    text = text.strip()
+    return ccyymmdd(text) if len(text) == 8 else None
+
+
 class X12SyntaxError(ValueError):
     """The bytes are not a readable X12 interchange; `str(exc)` says why."""
 
 
-@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs three extra calls per segment
-class Segment:
+class Segment(NamedTuple):
+    """One segment, for callers that want names; the readers' hot loops index `Interchange.rows` instead."""
+
     position: int  # 1-based within the interchange (ISA is 1)
     id: str
-    elements: tuple[str, ...]  # elements[0] is the first element after the id (XX01)
+    elements: list[str]  # elements[0] is the first element after the id (XX01)
 
     def get(self, n: int, default: str = "") -> str:
         """Element XXnn (1-based), '' when absent."""
@@ -68,6 +79,10 @@ class Segment:
     def component(self, n: int, k: int, sep: str) -> str:
         parts = self.get(n).split(sep)
         return parts[k - 1] if 0 < k <= len(parts) else ""
+
+
+# `row + PAD` lets a reader index elements up to XX24 without a bounds check per element.
+PAD = [""] * 24
 
 
 @dataclass
@@ -84,10 +99,29 @@ class Interchange:
     usage: str
     date: str
     time: str
-    segments: list[Segment] = field(default_factory=list)
+    # The text of each segment (line breaks between segments dropped); `rows` splits them on demand.
+    texts: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> Iterator[list[str]]:
+        """Each segment split on the element separator: row[0] is the id, row[n] element XXnn; a segment's
+        position is its index + 1. Plain lists made one at a time as a reader walks them: holding half a
+        million of them (or objects with names) cost as much time and memory as reading them."""
+        return map(str.split, self.texts, repeat(self.element))
+
+    @functools.cached_property
+    def segments(self) -> list[Segment]:
+        rows = list(self.rows)
+        return list(map(tuple.__new__, repeat(Segment, len(rows)),
+                        zip(range(1, len(rows) + 1), map(itemgetter(0), rows), map(_ELEMENTS, rows), strict=True)))
 
     def first(self, seg_id: str) -> Segment | None:
-        return next((s for s in self.segments if s.id == seg_id), None)
+        head = seg_id + self.element
+        for n, text in enumerate(self.texts, start=1):
+            if text.startswith(head) or text == seg_id:
+                row = text.split(self.element)
+                return Segment(n, row[0], row[1:])
+        return None
 
     @property
     def functional_id(self) -> str:
@@ -110,6 +144,9 @@ class Interchange:
         return st.get(1) if st else ""
 
 
+_ELEMENTS = itemgetter(slice(1, None))
+
+
 def parse_interchange(raw: bytes | str) -> Interchange:
     """Segments of the first interchange in `raw` (bytes are read as Latin-1: every byte kept)."""
     text = raw.decode("latin-1") if isinstance(raw, bytes) else raw
@@ -127,20 +164,12 @@ def parse_interchange(raw: bytes | str) -> Interchange:
     if terminator.isalnum() or terminator == element or component == element:
         raise X12SyntaxError("the ISA segment's delimiters are not valid (element, component and segment "
                              "terminator must be distinct non-alphanumeric characters)")
-    if terminator in "\r\n":
-        chunks = [c.strip("\r\n") for c in text.split(terminator)]
-    else:
-        chunks = text.replace("\r\n", "").replace("\n", "").replace("\r", "").split(terminator)
-    # Comprehensions, not one loop with a branch per segment: half a million segments in 10 MB.
-    parts = [c.split(element) for c in chunks if c and not c.isspace()]
-    ids = [p[0].strip() for p in parts]
-    if not all(len(i) <= 3 and i.isalnum() for i in ids):
-        _bad_identifier(chunks, element)
-    segments = list(map(Segment, range(1, len(ids) + 1), ids, [tuple(p[1:]) for p in parts]))
-    isa = segments[0]
-    if segments[-1].id != "IEA":
+    texts = checked_texts(text, element, terminator)
+    first, last = texts[0].split(element), texts[-1].split(element)
+    isa = Segment(1, first[0], first[1:])
+    if last[0] != "IEA":
         raise X12SyntaxError("the interchange has no closing IEA segment (the file is cut short)")
-    iea = segments[-1]
+    iea = Segment(len(texts), "IEA", last[1:])
     if iea.get(2).strip() != isa.get(13).strip():
         raise X12SyntaxError(f"IEA02 {iea.get(2)!r} does not match ISA13 {isa.get(13)!r}")
     return Interchange(
@@ -148,13 +177,42 @@ def parse_interchange(raw: bytes | str) -> Interchange:
         repetition=repetition if repetition != "U" else "",
         sender_qualifier=isa.get(5).strip(), sender_id=isa.get(6).strip(), receiver_qualifier=isa.get(7).strip(),
         receiver_id=isa.get(8).strip(), control_number=isa.get(13).strip(), usage=isa.get(15).strip(),
-        date=isa.get(9), time=isa.get(10), segments=segments)
+        date=isa.get(9), time=isa.get(10), texts=texts)
+
+
+def checked_texts(text: str, element: str, terminator: str) -> list[str]:
+    """`segment_texts`, with every segment identifier checked (once per distinct identifier) and blanks
+    around identifiers dropped."""
+    texts = segment_texts(text, terminator)
+    distinct = set(map(itemgetter(0), map(str.split, texts, repeat(element), repeat(1))))
+    if any(i != i.strip() for i in distinct):
+        texts = [_strip_id(t, element) for t in texts]
+        distinct = {i.strip() for i in distinct}
+    if not all(len(i) <= 3 and i.isalnum() for i in distinct):
+        _bad_identifier(texts, element)
+    return texts
+
+
+def _strip_id(text: str, element: str) -> str:
+    seg_id, sep, rest = text.partition(element)
+    return seg_id.strip() + sep + rest
+
+
+def segment_texts(text: str, terminator: str) -> list[str]:
+    """The segments of `text` as text, without the line breaks some senders put between them."""
+    if terminator in "\r\n":
+        chunks = [c.strip("\r\n") for c in text.split(terminator)]
+    else:
+        chunks = text.replace("\r\n", "").replace("\n", "").replace("\r", "").split(terminator)
+    if any(map(str.isspace, chunks)):
+        chunks = [c for c in chunks if not c.isspace()]
+    return list(filter(None, chunks))
 
 
 def _bad_identifier(chunks: list[str], element: str) -> None:
     for n, chunk in enumerate(chunks, start=1):
         seg_id = chunk.split(element)[0].strip()
-        if chunk and not chunk.isspace() and (not seg_id.isalnum() or len(seg_id) > 3):
+        if not seg_id.isalnum() or len(seg_id) > 3:
             raise X12SyntaxError(f"segment {n} has no valid segment identifier ({chunk[:20]!r})")
 
 

@@ -14,12 +14,14 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from itertools import repeat
+from typing import Any
 
 import oxedi
 from pydantic import BaseModel, ConfigDict, Field
 
-from claims.x12.segments import without_gc
+from claims.x12.segments import PAD, X12SyntaxError, ccyymmdd_exact, segment_texts, without_gc
+from rcm.fast_models import build as _build
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -154,63 +156,21 @@ class _Bad(ValueError):
     pass
 
 
-_M = TypeVar("_M", bound=BaseModel)
-_SCALAR_DEFAULTS: dict[type, dict[str, Any]] = {}
+class _BadValue(ValueError):
+    """A value that cannot be read; the walk adds the segment it is in."""
 
 
-def _build(cls: type[_M], **values: Any) -> _M:
-    """`model_construct` for our own plain models, without its per-field loop (~70,000 models in a large file).
-
-    Only for values this module has already typed; list fields must be passed (their defaults are factories)."""
-    defaults = _SCALAR_DEFAULTS.get(cls)
-    if defaults is None:
-        defaults = _SCALAR_DEFAULTS[cls] = {name: f.default for name, f in cls.model_fields.items()
-                                            if not f.is_required() and f.default_factory is None}
-    m = cls.__new__(cls)
-    object.__setattr__(m, "__dict__", {**defaults, **values})
-    object.__setattr__(m, "__pydantic_fields_set__", set(values))
-    object.__setattr__(m, "__pydantic_extra__", None)
-    object.__setattr__(m, "__pydantic_private__", None)
-    return m
-
-
-def _s(value: bytes | list[bytes] | None) -> str:
-    if value.__class__ is bytes:
-        return value.decode("latin-1").strip()  # type: ignore[union-attr]
-    if value is None:
-        return ""
-    return ":".join(v.decode("latin-1") for v in value)  # type: ignore[union-attr]
-
-
-def _where(at: tuple[int, bytes]) -> str:
-    """'segment N (ID)' for a message; built only when there is one (half a million segments in 10 MB)."""
-    return f"segment {at[0] + 1} ({at[1].decode('latin-1')})"
-
-
-def _e(elements: list, i: int) -> str:
-    """Element i (1-based) as stripped text, '' when absent: `_s(_el(...))` in one call (the hot path)."""
-    if len(elements) < i:
-        return ""
-    value = elements[i - 1]
-    if value.__class__ is bytes:
-        return value.decode("latin-1").strip()
-    if value is None:
-        return ""
-    return ":".join(v.decode("latin-1") for v in value)
-
-
-def _money(value: bytes | list[bytes] | None, where: tuple[int, bytes]) -> Decimal:
-    text = _s(value)
+def _money(text: str) -> Decimal:
+    text = text.strip()
     if not text:
         return ZERO
     try:
         return Decimal(text).quantize(CENT)
     except InvalidOperation as exc:
-        raise _Bad(f"{_where(where)}: {text!r} is not an amount") from exc
+        raise _BadValue(f"{text!r} is not an amount") from exc
 
 
-def _num(value: bytes | list[bytes] | None) -> Decimal | None:
-    text = _s(value)
+def _num(text: str) -> Decimal | None:
     if not text:
         return None
     try:
@@ -219,43 +179,16 @@ def _num(value: bytes | list[bytes] | None) -> Decimal | None:
         return None
 
 
-def _date(value: bytes | list[bytes] | None) -> dt.date | None:
-    text = _s(value)
-    if len(text) != 8 or not text.isdigit():
-        return None
-    try:
-        return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
-    except ValueError:
-        return None
+def _composite(text: str, sep: str) -> list[str]:
+    return [v.strip() for v in text.split(sep)] if text else []
 
 
-def _el(elements: list, i: int) -> bytes | list[bytes] | None:
-    """Element i (1-based, as in the guide), or None when absent."""
-    return elements[i - 1] if len(elements) >= i else None
-
-
-def _composite(value: bytes | list[bytes] | None) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, list):
-        return [v.decode("latin-1").strip() for v in value]
-    return [value.decode("latin-1").strip()]
-
-
-def _cas(elements: list, where: tuple[int, bytes]) -> list[Cas]:
-    """CAS01 group, then up to six (reason, amount, quantity) triples (the hot path: ~30,000 in a large file)."""
-    group = _s(elements[0]) if elements else ""
-    out = []
-    n = len(elements)
-    for i in range(1, min(n, 19), 3):
-        reason = elements[i]
-        if not reason or reason.__class__ is not bytes:
-            continue
-        amount = elements[i + 1] if i + 1 < n else None
-        quantity = elements[i + 2] if i + 2 < n else None
-        out.append(_build(Cas, group=group, reason=reason.decode("latin-1"), amount=_money(amount, where),
-                          quantity=_num(quantity) if quantity else None))
-    return out
+def _cas(e: list[str]) -> list[Cas]:
+    """CAS01 group, then up to six (reason, amount, quantity) triples (`e` is the padded row)."""
+    group = e[1].strip()
+    return [_build(Cas, group=group, reason=e[i].strip(), amount=_money(e[i + 1]),
+                   quantity=_num(e[i + 2].strip()) if e[i + 2] else None)
+            for i in (2, 5, 8, 11, 14, 17) if e[i]]
 
 
 def _blocking(diag: oxedi.Diagnostic) -> bool:
@@ -268,8 +201,9 @@ def read_835(data: bytes | str) -> ReadResult:
     raw = data.encode("latin-1") if isinstance(data, str) else data
     if not raw.strip():
         return ReadResult(problems=["The file is empty."])
+    raw = raw.lstrip()
     try:
-        parsed = oxedi.parse(raw.lstrip())
+        parsed = oxedi.parse(raw)
     except (oxedi.ParseError, ValueError) as exc:
         return ReadResult(problems=[f"Not a readable X12 file: {exc}"])
     problems: list[str] = []
@@ -277,17 +211,25 @@ def read_835(data: bytes | str) -> ReadResult:
     for diag in parsed.diagnostics:
         text = f"segment {diag.segment + 1 if diag.segment is not None else 'end'}: {diag.rule}"
         (problems if _blocking(diag) else warnings).append(text)
+    delims = parsed.document.delimiters
     try:
-        remit = _walk(parsed.document)
-    except _Bad as exc:
+        texts = segment_texts(raw.decode("latin-1"), delims.segment.decode("latin-1"))
+        del parsed  # oxedi's index of the file: not needed for the walk
+        # Split lazily: holding every segment's elements at once doubled the peak memory of a large file.
+        remit = _walk(map(str.split, texts, repeat(delims.element.decode("latin-1"))),
+                      delims.component.decode("latin-1"))
+    except (_Bad, X12SyntaxError) as exc:
         return ReadResult(problems=[*problems, str(exc)], warnings=warnings)
     if not remit.transactions:
         problems.append("The file holds no 835 transaction (ST*835).")
     return ReadResult(remit=remit, problems=problems, warnings=warnings)
 
 
-def _walk(doc: oxedi.Document) -> Remit:
-    """One pass over the segments; the branches are ordered by how often each segment occurs.
+def _walk(rows: Iterable[list[str]], comp: str) -> Remit:
+    """One pass over the segments (oxedi has checked them; we split them ourselves, with its delimiters,
+    because indexing plain text is cheaper than decoding its bytes element by element); the branches
+    are ordered by how often each segment occurs. `e = row + PAD` makes `e[n]` element n without a
+    bounds check.
 
     Claim and service fields are written to the models' `__dict__` (pydantic's `__setattr__` costs a
     Python call per field, ~300,000 of them in 10 MB); the values are already typed here."""
@@ -298,132 +240,146 @@ def _walk(doc: oxedi.Document) -> Remit:
     claim_d: dict[str, Any] = {}
     svc_d: dict[str, Any] = {}
     party = ""  # the N1 loop we are in: PR (payer) or PE (payee)
-    for index in range(len(doc)):
-        seg = doc[index]
-        sid = seg.id
-        el = seg.elements
-        where = (index, sid)
-        if txn is None and sid != b"ST":
-            if sid == b"ISA":
-                remit.interchange_control = _e(el, 13)
-                remit.sender_id = _e(el, 6)
-                remit.receiver_id = _e(el, 8)
-            continue
-        if sid == b"CAS":
-            if claim is not None:
-                (svc.adjustments if svc is not None else claim.adjustments).extend(_cas(el, where))
-        elif sid == b"SVC":
-            if claim is not None:
-                proc = _composite(_el(el, 1))
-                orig = _composite(_el(el, 6))
-                svc = _build(RemitServiceIn,
-                    qualifier=proc[0] if proc else "", code=proc[1] if len(proc) > 1 else "",
-                    modifiers=[m for m in proc[2:6] if m], charge=_money(_el(el, 2), where),
-                    paid=_money(_el(el, 3), where), revenue_code=_e(el, 4), units_paid=_num(_el(el, 5)) or Decimal("1"),
-                    original_code=orig[1] if len(orig) > 1 else "", original_modifiers=[m for m in orig[2:6] if m],
-                    original_units=_num(_el(el, 7)), adjustments=[], remarks=[])
-                svc_d = svc.__dict__
-                claim.services.append(svc)
-        elif sid == b"DTM":
-            qual = _e(el, 1)
-            if claim is None:
-                if qual == "405":
-                    txn.production_date = _date(_el(el, 2))
-            elif svc is not None:
-                if qual in ("472", "150"):
-                    svc_d["service_date"] = _date(_el(el, 2))
-                elif qual == "151":
-                    svc_d["service_date_end"] = _date(_el(el, 2))
-            elif qual == "232":
-                claim_d["statement_from"] = _date(_el(el, 2))
-            elif qual == "233":
-                claim_d["statement_to"] = _date(_el(el, 2))
-            elif qual == "050":
-                claim_d["received_date"] = _date(_el(el, 2))
-        elif sid == b"REF":
-            if claim is None:
-                if party == "PR" and _e(el, 1) == "2U" and not txn.payer_id:
-                    txn.payer_id = _e(el, 2)
-                elif party == "PE" and _e(el, 1) == "TJ":
-                    txn.payee_tax_id = _e(el, 2)
-            elif svc is not None and _e(el, 1) == "6R":
-                svc_d["line_control_number"] = _e(el, 2)
-        elif sid == b"AMT":
-            if svc is not None and _e(el, 1) == "B6":
-                svc_d["allowed"] = _money(_el(el, 2), where)
-        elif sid == b"LQ":
-            if svc is not None:
-                svc.remarks.append(_e(el, 2))
-        elif sid == b"CLP":
-            svc = None
-            claim = _build(RemitClaimIn,
-                pcn=_e(el, 1), status_code=_e(el, 2), charge=_money(_el(el, 3), where),
-                paid=_money(_el(el, 4), where), patient_responsibility=_money(_el(el, 5), where),
-                filing_indicator=_e(el, 6), payer_claim_number=_e(el, 7), facility_code=_e(el, 8),
-                frequency=_e(el, 9), adjustments=[], remarks=[], services=[])
-            claim_d = claim.__dict__
-            txn.claims.append(claim)
-        elif sid == b"NM1":
-            if claim is not None and svc is None:
-                role = _e(el, 1)
-                if role == "QC":
-                    claim_d["patient_last_name"] = _e(el, 3)
-                    claim_d["patient_first_name"] = _e(el, 4)
-                    claim_d["patient_member_id"] = _e(el, 9)
-                elif role == "TT":
-                    claim_d["crossover_payer_name"] = _e(el, 3)
-                    claim_d["crossover_payer_id"] = _e(el, 9)
-        elif sid == b"LX":
-            claim = svc = None
-        elif sid == b"MOA" or sid == b"MIA":
-            if claim is not None:
-                positions = range(3, 8) if sid == b"MOA" else (5, 20, 21, 22, 23)
-                claim.remarks += [code for code in (_e(el, i) for i in positions) if code]
-        elif sid == b"ST":
-            if _e(el, 1) != "835":
-                raise _Bad(f"{_where(where)}: transaction set {_e(el, 1)!r} is not an 835")
-            txn = _build(RemitTransactionIn, control_number=_e(el, 2), total_paid=ZERO, claims=[],
-                         provider_adjustments=[])
-            remit.transactions.append(txn)
-            claim = svc = None
-            party = ""
-        elif sid == b"BPR":
-            txn.handling_code = _e(el, 1)
-            txn.total_paid = _money(_el(el, 2), where)
-            txn.credit_debit = _e(el, 3)
-            txn.payment_method = _e(el, 4)
-            txn.payment_date = _date(_el(el, 16))
-        elif sid == b"TRN":
-            txn.trace_number = _e(el, 2)
-            txn.payer_identifier = _e(el, 3)
-        elif sid == b"N1":
-            if claim is None:
-                party = _e(el, 1)
-                if party == "PR":
-                    txn.payer_name = _e(el, 2)
-                    txn.payer_id = _e(el, 4)
-                elif party == "PE":
-                    txn.payee_name = _e(el, 2)
-                    if _e(el, 3) == "XX":
-                        txn.payee_npi = _e(el, 4)
-                    elif _e(el, 3) == "FI":
-                        txn.payee_tax_id = _e(el, 4)
-        elif sid == b"PLB":
-            claim = svc = None
-            provider_id, fiscal = _e(el, 1), _date(_el(el, 2))
-            for i in range(3, 15, 2):
-                ident = _composite(_el(el, i))
-                if not ident or not ident[0]:
-                    continue
-                txn.provider_adjustments.append(ProviderAdjustmentIn(
-                    provider_id=provider_id, fiscal_date=fiscal, reason=ident[0],
-                    reference=ident[1] if len(ident) > 1 else "", amount=_money(_el(el, i + 1), where)))
-        elif sid == b"SE":
-            claim = svc = None
-        elif sid == b"ISA":  # a later interchange in the same file
-            remit.interchange_control = _e(el, 13)
-            remit.sender_id = _e(el, 6)
-            remit.receiver_id = _e(el, 8)
+    index, row = 0, [""]
+    try:
+        for index, row in enumerate(rows):  # noqa: B007 - `index` names the segment of a bad value
+            sid = row[0]
+            if txn is None and sid != "ST":
+                if sid == "ISA":
+                    e = row + PAD
+                    remit.interchange_control, remit.sender_id, remit.receiver_id = (
+                        e[13].strip(), e[6].strip(), e[8].strip())
+                continue
+            if sid == "CAS":
+                if claim is not None:
+                    (svc.adjustments if svc is not None else claim.adjustments).extend(_cas(row + PAD))
+            elif sid == "SVC":
+                if claim is not None:
+                    e = row + PAD
+                    proc = _composite(e[1], comp)
+                    orig = _composite(e[6], comp)
+                    svc = _build(
+                        RemitServiceIn, qualifier=proc[0] if proc else "", code=proc[1] if len(proc) > 1 else "",
+                        modifiers=[m for m in proc[2:6] if m], charge=_money(e[2]), paid=_money(e[3]),
+                        revenue_code=e[4].strip(), units_paid=_num(e[5].strip()) or Decimal("1"),
+                        original_code=orig[1] if len(orig) > 1 else "", original_modifiers=[m for m in orig[2:6] if m],
+                        original_units=_num(e[7].strip()), adjustments=[], remarks=[])
+                    svc_d = svc.__dict__
+                    claim.services.append(svc)
+            elif sid == "DTM":
+                e = row + PAD
+                qual = e[1].strip()
+                if claim is None:
+                    if qual == "405":
+                        txn.production_date = ccyymmdd_exact(e[2])
+                elif svc is not None:
+                    if qual in ("472", "150"):
+                        svc_d["service_date"] = ccyymmdd_exact(e[2])
+                    elif qual == "151":
+                        svc_d["service_date_end"] = ccyymmdd_exact(e[2])
+                elif qual == "232":
+                    claim_d["statement_from"] = ccyymmdd_exact(e[2])
+                elif qual == "233":
+                    claim_d["statement_to"] = ccyymmdd_exact(e[2])
+                elif qual == "050":
+                    claim_d["received_date"] = ccyymmdd_exact(e[2])
+            elif sid == "REF":
+                e = row + PAD
+                qual = e[1].strip()
+                if claim is None:
+                    if party == "PR" and qual == "2U" and not txn.payer_id:
+                        txn.payer_id = e[2].strip()
+                    elif party == "PE" and qual == "TJ":
+                        txn.payee_tax_id = e[2].strip()
+                elif svc is not None and qual == "6R":
+                    svc_d["line_control_number"] = e[2].strip()
+            elif sid == "AMT":
+                e = row + PAD
+                if svc is not None and e[1].strip() == "B6":
+                    svc_d["allowed"] = _money(e[2])
+            elif sid == "LQ":
+                if svc is not None:
+                    svc.remarks.append((row + PAD)[2].strip())
+            elif sid == "CLP":
+                e = row + PAD
+                svc = None
+                claim = _build(
+                    RemitClaimIn, pcn=e[1].strip(), status_code=e[2].strip(), charge=_money(e[3]),
+                    paid=_money(e[4]), patient_responsibility=_money(e[5]), filing_indicator=e[6].strip(),
+                    payer_claim_number=e[7].strip(), facility_code=e[8].strip(), frequency=e[9].strip(),
+                    adjustments=[], remarks=[], services=[])
+                claim_d = claim.__dict__
+                txn.claims.append(claim)
+            elif sid == "NM1":
+                if claim is not None and svc is None:
+                    e = row + PAD
+                    role = e[1].strip()
+                    if role == "QC":
+                        claim_d["patient_last_name"] = e[3].strip()
+                        claim_d["patient_first_name"] = e[4].strip()
+                        claim_d["patient_member_id"] = e[9].strip()
+                    elif role == "TT":
+                        claim_d["crossover_payer_name"] = e[3].strip()
+                        claim_d["crossover_payer_id"] = e[9].strip()
+            elif sid == "LX":
+                claim = svc = None
+            elif sid == "MOA" or sid == "MIA":
+                if claim is not None:
+                    e = row + PAD
+                    positions = (3, 4, 5, 6, 7) if sid == "MOA" else (5, 20, 21, 22, 23)
+                    claim.remarks += [code for code in (e[i].strip() for i in positions) if code]
+            elif sid == "ST":
+                e = row + PAD
+                if e[1].strip() != "835":
+                    raise _BadValue(f"transaction set {e[1].strip()!r} is not an 835")
+                txn = _build(RemitTransactionIn, control_number=e[2].strip(), total_paid=ZERO, claims=[],
+                             provider_adjustments=[])
+                remit.transactions.append(txn)
+                claim = svc = None
+                party = ""
+            elif sid == "BPR":
+                e = row + PAD
+                txn.handling_code = e[1].strip()
+                txn.total_paid = _money(e[2])
+                txn.credit_debit = e[3].strip()
+                txn.payment_method = e[4].strip()
+                txn.payment_date = ccyymmdd_exact(e[16])
+            elif sid == "TRN":
+                e = row + PAD
+                txn.trace_number = e[2].strip()
+                txn.payer_identifier = e[3].strip()
+            elif sid == "N1":
+                if claim is None:
+                    e = row + PAD
+                    party = e[1].strip()
+                    if party == "PR":
+                        txn.payer_name = e[2].strip()
+                        txn.payer_id = e[4].strip()
+                    elif party == "PE":
+                        txn.payee_name = e[2].strip()
+                        if e[3].strip() == "XX":
+                            txn.payee_npi = e[4].strip()
+                        elif e[3].strip() == "FI":
+                            txn.payee_tax_id = e[4].strip()
+            elif sid == "PLB":
+                e = row + PAD
+                claim = svc = None
+                provider_id, fiscal = e[1].strip(), ccyymmdd_exact(e[2])
+                for i in range(3, 15, 2):
+                    ident = _composite(e[i], comp)
+                    if not ident or not ident[0]:
+                        continue
+                    txn.provider_adjustments.append(ProviderAdjustmentIn(
+                        provider_id=provider_id, fiscal_date=fiscal, reason=ident[0],
+                        reference=ident[1] if len(ident) > 1 else "", amount=_money(e[i + 1])))
+            elif sid == "SE":
+                claim = svc = None
+            elif sid == "ISA":  # a later interchange in the same file
+                e = row + PAD
+                remit.interchange_control, remit.sender_id, remit.receiver_id = (
+                    e[13].strip(), e[6].strip(), e[8].strip())
+    except _BadValue as exc:
+        raise _Bad(f"segment {index + 1} ({row[0]}): {exc}") from exc
     return remit
 
 

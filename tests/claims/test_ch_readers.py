@@ -80,6 +80,32 @@ def test_envelope_errors_say_what_and_where(text: str, words: str) -> None:
         parse_interchange(text)
 
 
+ISA_999 = ("ISA*00*          *00*          *ZZ*A              *ZZ*B              *260302*1030*^*00501*000000001*0*T*:~"
+           "GS*FA*A*B*20260302*1030*1*X*005010X231A1~ST*999*0001~AK1*HC*17*005010X222A1~AK2*837*0001~"
+           "IK3*NM1*23*2010BA*8~CTX*CLM01:C1~IK4*9**7*W1~IK5*R*5~AK9*R*1*1*0~SE*9*0001~GE*1*1~IEA*1*000000001~")
+
+
+@pytest.mark.parametrize("layout", ["plain", "line breaks", "blanks around ids", "crlf terminator"])
+def test_segment_layouts_read_the_same(layout: str) -> None:
+    text = {"plain": ISA_999, "line breaks": ISA_999.replace("~", "~\r\n"),
+            "blanks around ids": ISA_999.replace("~AK2*", "~ AK2*").replace("~IK5*", "~IK5 *"),
+            "crlf terminator": ISA_999[:105] + "\n" + ISA_999[106:].replace("~", "\r\n")}[layout]
+    ix = parse_interchange(text)
+    assert [r[0] for r in ix.rows] == ["ISA", "GS", "ST", "AK1", "AK2", "IK3", "CTX", "IK4", "IK5", "AK9", "SE",
+                                       "GE", "IEA"]
+    assert (ix.version, ix.transaction_type, ix.segments[4].position, ix.segments[4].get(2)) == (
+        "005010X231A1", "999", 5, "0001")
+    txn = read_999(text, validate=False).groups[0].transactions[0]
+    assert (txn.status, txn.error_codes, txn.segment_errors[0].context) == ("R", ["5"], ["CLM01:C1"])
+    assert txn.segment_errors[0].message == ("NM1 at segment 23 of the transaction (loop 2010BA), element 9: "
+                                             "segment has data element errors — element 9: invalid code value ('W1')")
+
+
+def test_a_999_out_of_order_names_the_segment() -> None:
+    with pytest.raises(X12SyntaxError, match=r"^segment 8: IK4 without an IK3$"):
+        read_999(ISA_999.replace("IK3*NM1*23*2010BA*8~CTX*CLM01:C1~", "X1*1~X2*2~"), validate=False)
+
+
 @pytest.mark.django_db
 def test_a_ta1_rejection_returns_the_files_claims_to_the_work_queue() -> None:
     practice = cf.practice()

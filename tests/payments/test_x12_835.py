@@ -107,18 +107,17 @@ def test_not_an_835_is_refused() -> None:
     assert not read_835(text).ok
 
 
-def test_a_large_file_reads_quickly() -> None:
-    import time
-
+def test_a_large_file_reads_whole() -> None:
+    """Speed is measured in bench/x12_parse.py; here every line of a 2,000-claim file comes back."""
     claims = [sim.remit_claim(f"C{i:09d}", [sim.paid_line(sim.SimLine(f"C{i:09d}-{k}", "99213", D("150.00"), DOS),
                                                           allowed=D("90.00"), coinsurance=D("18.00")) for k in range(3)])
               for i in range(2000)]
     text = write_835([sim.remit_transaction(claims, trace="BIG")])
-    started = time.perf_counter()
     result = read_835(text)
     assert result.ok
-    assert sum(len(c.services) for c in result.remit.transactions[0].claims) == 6000  # type: ignore[union-attr]
-    assert time.perf_counter() - started < 10
+    assert result.remit is not None
+    assert [t.model_dump() for t in result.remit.transactions] == [t.model_dump() for t in
+                                                                    [sim.remit_transaction(claims, trace="BIG")]]
 
 
 def test_units_and_quantities_are_written_without_exponents() -> None:
