@@ -124,12 +124,17 @@ UNTRACKED_CLAIM_FIELDS = ["status", "status_changed_at", "scrubbed_at", "scrub_f
 
 @pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), exclude=UNTRACKED_CLAIM_FIELDS)
 class Claim(PracticeOwned):
+    # Every scrub, export and payment rewrites claim rows, and a row whose status changes writes an entry in
+    # every index: so no single-column index where a composite one starts with the same column
+    # (claim_queue_idx for the practice, claim_patient_dos_idx for the patient), and no pattern-ops twin
+    # for the patient control number (looked up by equality only).
+    practice = models.ForeignKey("billing.Practice", on_delete=models.PROTECT, related_name="+", db_index=False)
     encounter = models.ForeignKey("billing.Encounter", on_delete=models.PROTECT, related_name="claims")
-    patient = models.ForeignKey("billing.Patient", on_delete=models.PROTECT, related_name="claims")
+    patient = models.ForeignKey("billing.Patient", on_delete=models.PROTECT, related_name="claims", db_index=False)
     coverage = models.ForeignKey("billing.Coverage", on_delete=models.PROTECT, related_name="claims")
     payer = models.ForeignKey("billing.Payer", on_delete=models.PROTECT, related_name="claims")
     responsibility = models.CharField(max_length=1, choices=Responsibility.choices, default=Responsibility.PRIMARY)
-    pcn = models.CharField("patient control number", max_length=20, unique=True,
+    pcn = models.CharField("patient control number", max_length=20,
                            help_text="CLM01; the payer echoes it in the 835 (CLP01)")
     frequency = models.CharField(max_length=1, choices=Frequency.choices, default=Frequency.ORIGINAL)
     original_claim = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections")
@@ -203,6 +208,7 @@ class Claim(PracticeOwned):
             GinIndex(fields=["scrub_rules"], name="claim_scrub_rules_gin"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["pcn"], name="claim_pcn_unique"),
             models.CheckConstraint(condition=Q(total_charge__gte=0), name="claim_total_nonneg"),
             models.CheckConstraint(condition=Q(frequency="1") | Q(original_claim__isnull=False),
                                    name="claim_correction_has_original"),

@@ -42,6 +42,7 @@ from claims.selectors import claim_snapshots
 from claims.snapshot import ClaimSnap
 from claims.x12.writer_837p import Delimiters, Envelope, X12DataError, check_claim, write_837p
 from rcm.db.arrays import id_in
+from rcm.gc_pause import without_gc
 from rcm.money import to_money
 
 S = ClaimStatus
@@ -289,6 +290,7 @@ class GenerateResult:
     claim_ids: list[int] = field(default_factory=list)
 
 
+@without_gc
 def claims_generate_pending(*, practice_id: int | None = None, encounter_ids: Iterable[int] | None = None,
                             user: Any = None, chunk: int = 2000) -> GenerateResult:
     """Primary claims for every coded encounter not yet billed (bulk: a handful of queries per chunk).
@@ -385,6 +387,7 @@ def _scrub_target(status: str, has_error: bool) -> str:
     return S.QUEUED if status == S.QUEUED else S.CLEAN
 
 
+@without_gc
 def claims_scrub(*, claim_ids: Iterable[int], user: Any = None, today: dt.date | None = None,
                  code_index: CodeIndex | None = _DEFAULT) -> ScrubSummary:
     """Scrub unsubmitted claims (not in an 837 batch): store findings, move draft/clean/errors accordingly.
@@ -615,6 +618,7 @@ class ExportResult:
 EXPORTABLE = (S.CLEAN, S.QUEUED)
 
 
+@without_gc
 def claims_export_837(*, claim_ids: Iterable[int] | None = None, practice_id: int | None = None,
                       payer_id: int | None = None, strict: bool = True, user: Any = None,
                       created: dt.datetime | None = None) -> ExportResult:

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db import connection
 
-from claims.models import INACTIVE, ClaimLine, MueEdit, PayerRule
+from claims.models import INACTIVE, MueEdit, PayerRule
 from claims.scrub.base import CodeIndex, EligibilityAnswer, MueLimit, PayerRuleData, PtpEdit, RuleData
 from claims.snapshot import ClaimSnap
 from rcm.db.arrays import id_in
@@ -61,11 +61,7 @@ def rule_data_for(snaps: Iterable[ClaimSnap], *, today: dt.date, code_index: Cod
             "payer_id", "kind", "value", "severity", "message"):
         payer_rules[payer_id].append(PayerRuleData(kind, value, severity, message))
     billed: dict[tuple[int, dt.date, str, int, int], set[int]] = defaultdict(set)
-    patients = {s.patient_pk for s in snaps}
-    rows = (ClaimLine.objects.filter(claim__patient_id__in=id_in(patients)).exclude(claim__status__in=INACTIVE)
-            .exclude(claim__frequency="8").values_list("claim__patient_id", "date_of_service", "code",
-                                                       "claim__rendering_provider_id", "claim__payer_id", "claim_id"))
-    for patient, day, code, provider, payer, claim_id in rows:
+    for patient, day, code, provider, payer, claim_id in _billed_same_days(snaps):
         billed[(patient, day, code, provider, payer)].add(claim_id)
     return RuleData(
         today=today,
@@ -77,6 +73,22 @@ def rule_data_for(snaps: Iterable[ClaimSnap], *, today: dt.date, code_index: Cod
         billed={k: frozenset(v) for k, v in billed.items()},
         _indexes={} if indexes is None else indexes,
     )
+
+
+def _billed_same_days(snaps: list[ClaimSnap]) -> list[tuple[int, dt.date, str, int, int, int]]:
+    """Lines of live claims for the batch's patients on the batch's days of service (all the duplicate rule
+    looks up): one join over (patient, day) pairs, so a patient with years of history costs nothing extra."""
+    days = sorted({(s.patient_pk, line.date_of_service) for s in snaps for line in s.lines})
+    if not days:
+        return []
+    with connection.cursor() as cur:
+        cur.execute("SELECT c.patient_id, l.date_of_service, l.code, c.rendering_provider_id, c.payer_id, l.claim_id "
+                    "FROM unnest(%s::bigint[], %s::date[]) AS k(patient, day) "
+                    "JOIN claims_claim c ON c.patient_id = k.patient "
+                    "JOIN claims_claimline l ON l.claim_id = c.id AND l.date_of_service = k.day "
+                    "WHERE c.status <> ALL(%s::text[]) AND c.frequency <> '8'",
+                    [[p for p, _ in days], [d for _, d in days], [str(s) for s in INACTIVE]])
+        return cur.fetchall()
 
 
 def _same_day_pairs(snaps: list[ClaimSnap]) -> list[tuple[str, str]]:

@@ -17,8 +17,9 @@ from decimal import Decimal, InvalidOperation
 
 from pydantic import BaseModel, Field
 
-from claims.x12.segments import PAD, X12SyntaxError, ccyymmdd, parse_interchange, without_gc
+from claims.x12.segments import PAD, X12SyntaxError, ccyymmdd, parse_interchange
 from rcm.fast_models import build
+from rcm.gc_pause import without_gc
 
 REJECT_REASONS = {
     "15": "required application data missing",

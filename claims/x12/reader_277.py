@@ -19,8 +19,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from claims.x12.segments import PAD, Interchange, X12SyntaxError, ccyymmdd, parse_interchange, without_gc
+from claims.x12.segments import PAD, Interchange, X12SyntaxError, ccyymmdd, parse_interchange
 from rcm.fast_models import build
+from rcm.gc_pause import without_gc
 
 ACCEPTED_CATEGORIES = frozenset({"A1", "A2", "A5"})
 REJECTED_CATEGORIES = frozenset({"A3", "A4", "A6", "A7", "A8"})

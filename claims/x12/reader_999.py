@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from claims.x12.segments import PAD, Interchange, X12SyntaxError, parse_interchange, without_gc
+from claims.x12.segments import PAD, Interchange, X12SyntaxError, parse_interchange
 from rcm.fast_models import build
+from rcm.gc_pause import without_gc
 
 SEGMENT_ERRORS = {
     "1": "unrecognized segment",

@@ -10,37 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import itemgetter
-from typing import NamedTuple, ParamSpec, TypeVar
+from typing import NamedTuple
 
 ISA_LENGTH = 106
-
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
-
-
-def without_gc(reader: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Run a reader with Python's cyclic garbage collector paused.
-
-    A 10 MB file makes millions of small objects; the collector's full passes over them grow with the file,
-    which doubled parse time at 10 MB. Readers build trees, not cycles, so nothing is left for it to find.
-    """
-
-    @functools.wraps(reader)
-    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        if not gc.isenabled():
-            return reader(*args, **kwargs)
-        gc.disable()
-        try:
-            return reader(*args, **kwargs)
-        finally:
-            gc.enable()
-
-    return run
 
 
 @functools.lru_cache(maxsize=4096)

@@ -20,8 +20,9 @@ from typing import Any
 import oxedi
 from pydantic import BaseModel, ConfigDict, Field
 
-from claims.x12.segments import PAD, X12SyntaxError, ccyymmdd_exact, segment_texts, without_gc
+from claims.x12.segments import PAD, X12SyntaxError, ccyymmdd_exact, segment_texts
 from rcm.fast_models import build as _build
+from rcm.gc_pause import without_gc
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
