@@ -20,7 +20,7 @@ from typing import Any
 import oxedi
 from pydantic import BaseModel, ConfigDict, Field
 
-from claims.x12.segments import PAD, X12SyntaxError, ccyymmdd_exact, segment_texts
+from claims.x12.segments import PAD, ccyymmdd_exact, segment_texts
 from rcm.fast_models import build as _build
 from rcm.gc_pause import without_gc
 
@@ -219,7 +219,7 @@ def read_835(data: bytes | str) -> ReadResult:
         # Split lazily: holding every segment's elements at once doubled the peak memory of a large file.
         remit = _walk(map(str.split, texts, repeat(delims.element.decode("latin-1"))),
                       delims.component.decode("latin-1"))
-    except (_Bad, X12SyntaxError) as exc:
+    except _Bad as exc:
         return ReadResult(problems=[*problems, str(exc)], warnings=warnings)
     if not remit.transactions:
         problems.append("The file holds no 835 transaction (ST*835).")
