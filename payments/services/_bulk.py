@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import gc
 import itertools
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -158,24 +156,6 @@ def _copy(table: str, columns: Sequence[str], buf: _LineReader) -> None:
         buf.copy_from(cur.cursor, f"COPY {stage} ({quoted}) FROM STDIN")
         cur.execute(f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM {stage}")  # noqa: S608 - our names
         cur.execute(f"DROP TABLE {stage}")
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a large file posts.
-
-    Posting builds a few hundred thousand long-lived objects (parsed segments, rows, entries) and no
-    reference cycles worth collecting; every generation-2 pass rescans all of them (measured: ~15% of a
-    5,000-claim ERA). Collection resumes, and catches up, when the outermost user leaves.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 class IdPool:

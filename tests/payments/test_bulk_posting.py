@@ -11,8 +11,9 @@ from django.db import IntegrityError, connection, transaction
 
 from payments.models import LedgerEntry
 from payments.services import era_import
-from payments.services._bulk import copy_rows, gc_paused
+from payments.services._bulk import copy_rows
 from rcm import rls
+from rcm.gc_pause import gc_paused
 from tests.payments import factories as pf
 
 pytestmark = pytest.mark.django_db

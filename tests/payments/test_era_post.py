@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal as D
+from typing import Any
 
 import pytest
 from django.db import IntegrityError, InternalError, connection, transaction
@@ -373,3 +374,62 @@ def test_cr_group_is_not_valid_in_5010_and_the_file_is_refused(setup: tuple) -> 
     assert result.rejected == 1
     assert any("CAS01" in p for p in Remittance.objects.get().problems)
     assert not LedgerEntry.objects.exclude(kind="charge").exists()  # the claim's own charges only
+
+
+def test_claim_statuses_move_from_what_they_were_read_as_or_from_where_they_are_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One status UPDATE per status the claims were read in; a claim moved by someone else meanwhile still moves
+    (from where it is now), a claim already in its target stays, and each move is recorded once with its from-status."""
+    from claims import services as claim_services
+    from payments.services import era as era_services
+
+    practice, payer = pf.practice_with_payer()
+    submitted = pf.sent_claim(practice=practice, payer=payer)
+    accepted = pf.sent_claim(practice=practice, payer=payer, status="accepted")
+    moved = pf.sent_claim(practice=practice, payer=payer, status="accepted")
+    denied = pf.sent_claim(practice=practice, payer=payer, status="accepted")
+    claim_services.claims_transition_bulk(claim_ids=[denied.pk], to_status="denied", source="test")
+    original = era_services._Poster._claims_update
+    updates: list[str] = []
+
+    def status_updates(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if sql.startswith("UPDATE claims_claim SET status"):
+            updates.append(sql)
+        return execute(sql, params, many, context)
+
+    def behind_its_back(self: era_services._Poster) -> None:
+        # Read as accepted; a biller's correction makes it denied before the poster writes statuses.
+        claim_services.claims_transition_bulk(claim_ids=[moved.pk], to_status="denied", source="test")
+        with connection.execute_wrapper(status_updates):
+            original(self)
+
+    monkeypatch.setattr(era_services._Poster, "_claims_update", behind_its_back)
+    rcs = [pf.paid_claim(c) for c in (submitted, accepted, moved, denied)]
+    result = era_import(practice_id=practice.pk, content=pf.era_file([pf.transaction(rcs, payer=payer)]))
+    assert (result.claims_matched, result.exceptions) == (4, 0)
+    for c in (submitted, accepted, moved, denied):
+        c.refresh_from_db()
+    assert [c.status for c in (submitted, accepted, moved, denied)] == ["paid"] * 4
+    steps = {c.pk: list(ClaimStatusEvent.objects.filter(claim=c, source="era").order_by("id").values_list(
+        "from_status", "to_status")) for c in (submitted, accepted, moved, denied)}
+    assert steps == {submitted.pk: [("submitted", "accepted"), ("accepted", "paid")],
+                     accepted.pk: [("accepted", "paid")], moved.pk: [("denied", "paid")], denied.pk: [("denied", "paid")]}
+    # submitted -> accepted; to paid: from accepted (2 + the moved one, which misses), from denied (1), then the
+    # moved one again from every status paid can be reached from (accepted, partially paid, denied).
+    assert len(updates) == 1 + 2 + 3
+    assert all(c.balance == D("0.00") for c in (submitted, accepted, moved, denied))
+
+
+def test_names_from_the_file_are_stored_verbatim_through_copy(setup: tuple) -> None:
+    """Remittance claims and ledger transactions are written as COPY text: a backslash in a payer's or patient's
+    name is data, not an escape."""
+    from payments.models import LedgerTransaction
+
+    practice, payer, claim = setup
+    rc = pf.paid_claim(claim).model_copy(update={"patient_last_name": "D\\ANGELO", "payer_claim_number": "IC\\N1"})
+    txn = sim.remit_transaction([rc], trace="EFT\\77", payer_name="O\\BRIEN MUTUAL", payer_id=payer.payer_id)
+    result = era_import(practice_id=practice.pk, content=pf.era_file([txn]))
+    assert (result.claims_matched, result.exceptions) == (1, 0)
+    remit_claim = RemitClaim.objects.get()
+    assert (remit_claim.patient_name.split(",")[0], remit_claim.payer_claim_number) == ("D\\ANGELO", "IC\\N1")
+    assert LedgerTransaction.objects.get(remit_claim=remit_claim).description == \
+        f"O\\BRIEN MUTUAL EFT\\77 claim {claim.pcn}"
