@@ -149,25 +149,23 @@ def _composite(text: str, sep: str) -> tuple[str, str, str]:
     return parts[0].strip(), parts[1].strip(), parts[2].strip()
 
 
-def _status(values: dict[str, Any], sep: str) -> Status:
-    cat, code, entity = _composite(values.get("s1") or "", sep)
+def _status_fields(*, s1: str, effective: dt.date | None, action: Any, charge: Any, paid: Any,
+                   finalized: dt.date | None, check: Any, s2: str, s3: str, text: Any, sep: str) -> dict[str, Any]:
+    """The fields of one STC, whoever read the segment (our walk, or x12sdk's model)."""
+    cat, code, entity = _composite(s1, sep)
     if not cat:
         raise X12SyntaxError("an STC segment has no status category code (STC01-1)")
-    more = [_composite(values[k], sep) for k in ("s2", "s3") if values.get(k)]
-    return Status(category=cat, status=code, entity=entity, effective_date=_date(values.get("date")),
-                  action_code=values.get("action") or "", charge=_money(values.get("charge")),
-                  paid=_money(values.get("paid")), finalized_date=_date(values.get("final")),
-                  check_number=values.get("check") or "", text=values.get("text") or "", more=more)
+    return {"category": cat, "status": code, "entity": entity, "effective_date": effective, "action_code": action,
+            "charge": _money(charge), "paid": _money(paid), "finalized_date": finalized, "check_number": check,
+            "text": text, "more": [_composite(v, sep) for v in (s2, s3) if v]}
 
 
 def _stc(e: list[str], sep: str) -> Status:
-    """An STC segment from its padded row (`e[n]` is STC0n); `_status` with the text values typed here."""
-    cat, code, entity = _composite(e[1], sep)
-    if not cat:
-        raise X12SyntaxError("an STC segment has no status category code (STC01-1)")
-    return build(Status, category=cat, status=code, entity=entity, effective_date=ccyymmdd(e[2].strip()),
-                 action_code=e[3], charge=_money(e[4]), paid=_money(e[5]), finalized_date=ccyymmdd(e[6].strip()),
-                 check_number=e[9], text=e[12], more=[_composite(v, sep) for v in (e[10], e[11]) if v])
+    """An STC segment from its padded row (`e[n]` is STC0n): every value is text or a date typed here, so
+    the model is built without validating again (90,000 of them in a 10 MB 277CA)."""
+    return build(Status, **_status_fields(
+        s1=e[1], effective=ccyymmdd(e[2].strip()), action=e[3], charge=e[4], paid=e[5],
+        finalized=ccyymmdd(e[6].strip()), check=e[9], s2=e[10], s3=e[11], text=e[12], sep=sep))
 
 
 # --- 277CA (X214): our own walk over the segments ------------------------------------------------------
@@ -277,11 +275,13 @@ def _walk(node: Any, found: list[dict[str, Any]], person: dict[str, str], provid
 
 
 def _sdk_status(stc: dict[str, Any], sep: str) -> Status:
-    return _status({"s1": stc.get("health_care_claim_status_1"), "date": stc.get("status_effective_date"),
-                    "action": stc.get("action_code"), "charge": stc.get("total_claim_charge_amount"),
-                    "paid": stc.get("claim_payment_amount"), "final": stc.get("adjudication_finalized_date"),
-                    "check": stc.get("remittance_trace_number"), "s2": stc.get("health_care_claim_status_2"),
-                    "s3": stc.get("health_care_claim_status_3"), "text": stc.get("free_form_message_text")}, sep)
+    """An STC from x12sdk's model; its values are validated into ours."""
+    return Status(**_status_fields(
+        s1=stc.get("health_care_claim_status_1") or "", effective=_date(stc.get("status_effective_date")),
+        action=stc.get("action_code") or "", charge=stc.get("total_claim_charge_amount"),
+        paid=stc.get("claim_payment_amount"), finalized=_date(stc.get("adjudication_finalized_date")),
+        check=stc.get("remittance_trace_number") or "", s2=stc.get("health_care_claim_status_2") or "",
+        s3=stc.get("health_care_claim_status_3") or "", text=stc.get("free_form_message_text") or "", sep=sep))
 
 
 @without_gc
