@@ -80,7 +80,10 @@ def claim_transition(claim: Claim, to_status: str, *, reason: str = "", source: 
 
 def claims_transition_bulk(*, claim_ids: Iterable[int], to_status: str, reason: str = "", source: str = "",
                            user: Any = None, from_statuses: Iterable[str] | None = None) -> list[int]:
-    """Move every listed claim whose status allows it; returns the ids that moved. One UPDATE per from-status."""
+    """Move every listed claim whose status allows it; returns the ids that moved.
+
+    One statement whatever mix of statuses the claims are in: the rows that may move are locked (in id order)
+    with the status they have now, moved, and each move is recorded from that status."""
     ids = sorted(set(claim_ids))
     allowed = [s for s, targets in TRANSITIONS.items() if to_status in targets]
     if from_statuses is not None:
@@ -88,14 +91,14 @@ def claims_transition_bulk(*, claim_ids: Iterable[int], to_status: str, reason: 
     if not ids or not allowed:
         return []
     now = timezone.now()
-    moved: list[tuple[int, int, str]] = []
     with transaction.atomic(), connection.cursor() as cur:
-        for from_status in allowed:
-            cur.execute(
-                "UPDATE claims_claim SET status = %s, status_changed_at = %s, updated_at = %s "
-                "WHERE id = ANY(%s) AND status = %s RETURNING id, practice_id",
-                [to_status, now, now, ids, from_status])
-            moved += [(row[0], row[1], from_status) for row in cur.fetchall()]
+        cur.execute(
+            "WITH old AS (SELECT id, status FROM claims_claim WHERE id = ANY(%s) AND status = ANY(%s) "
+            "ORDER BY id FOR UPDATE) "
+            "UPDATE claims_claim AS c SET status = %s, status_changed_at = %s, updated_at = %s FROM old "
+            "WHERE c.id = old.id AND c.status = old.status RETURNING c.id, c.practice_id, old.status",
+            [ids, [str(s) for s in allowed], to_status, now, now])
+        moved: list[tuple[int, int, str]] = cur.fetchall()
         ClaimStatusEvent.objects.bulk_create([
             ClaimStatusEvent(practice_id=practice_id, claim_id=claim_id, from_status=from_status, to_status=to_status,
                              reason=reason[:300], source=source[:40], user=_user_or_none(user))

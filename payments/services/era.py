@@ -34,7 +34,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from billing.models import Coverage, FeeScheduleEntry, Payer
-from claims.models import TRANSITIONS, Claim, ClaimLine, ClaimStatus
+from claims.models import Claim, ClaimLine, ClaimStatus
 from payments.models import (
     Bucket,
     Category,
@@ -777,28 +777,12 @@ class _Poster:
         if submitted:
             claims_transition_bulk(claim_ids=submitted, to_status=S.ACCEPTED, from_statuses=[S.SUBMITTED],
                                    reason=f"adjudicated: {reason}"[:300], source=source, user=self.user)
-        moved_to_accepted = set(submitted)
-        froms = [S.ACCEPTED, S.PAID, S.PARTIALLY_PAID, S.DENIED]
-        by_target: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+        by_target: dict[str, list[int]] = defaultdict(list)
         for cid, target in self.targets.items():
-            known = S.ACCEPTED if cid in moved_to_accepted else self.claims[cid].status
-            by_target[target][known].append(cid)
-        for target, by_from in by_target.items():
-            # One UPDATE per status the claims are known to be in (read with them), in the order the claims
-            # service would try them, instead of one per possible status (most of which match nothing); a claim
-            # whose status changed since it was read is retried against every allowed status, as before.
-            left: list[int] = []
-            for known in [f for f in TRANSITIONS if f in by_from]:
-                ids = by_from[known]
-                if known in froms and target in TRANSITIONS[known]:
-                    moved = set(claims_transition_bulk(claim_ids=ids, to_status=target, reason=reason, source=source,
-                                                       user=self.user, from_statuses=[known]))
-                    left += [cid for cid in ids if cid not in moved]
-                else:
-                    left += ids
-            if left:
-                claims_transition_bulk(claim_ids=left, to_status=target, reason=reason, source=source, user=self.user,
-                                       from_statuses=froms)
+            by_target[target].append(cid)
+        for target, ids in by_target.items():
+            claims_transition_bulk(claim_ids=ids, to_status=target, reason=reason, source=source, user=self.user,
+                                   from_statuses=[S.ACCEPTED, S.PAID, S.PARTIALLY_PAID, S.DENIED])
         claim_balances_refresh(claim_ids=self.touched, payer_claim_numbers=self.numbers)
 
     def _secondary_claims(self) -> int:
